@@ -1,0 +1,172 @@
+package io.syncline.embedded;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server from the zonky binaries in the Maven repository, set up for logical
+ * replication. The major version comes from the Maven property {@code pg.version} (system property
+ * {@code syncline.pg.version} in tests). Authentication: the {@code postgres} superuser is trusted
+ * from loopback; every other role must give its password (SCRAM), so wrong-password errors are real.
+ */
+public final class PgServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(PgServer.class);
+  private static PgServer shared;
+
+  private final EmbeddedPostgres pg;
+
+  private PgServer(EmbeddedPostgres pg) {
+    this.pg = pg;
+  }
+
+  /** The server every test in this JVM shares: started on first use, stopped when the JVM exits. */
+  public static synchronized PgServer shared() {
+    if (shared == null) {
+      shared = start(Map.of());
+      Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "pg-server-shutdown"));
+    }
+    return shared;
+  }
+
+  /** Starts a new server with {@code wal_level=logical} unless {@code config} overrides it. */
+  public static PgServer start(Map<String, String> config) {
+    return start(config, null);
+  }
+
+  /**
+   * Starts a new server.
+   *
+   * @param dataDirectory where the cluster lives (kept between starts), or null for a fresh temporary one
+   */
+  public static PgServer start(Map<String, String> config, Path dataDirectory) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("wal_level", "logical");
+    settings.put("max_replication_slots", "20");
+    settings.put("max_wal_senders", "20");
+    settings.put("wal_sender_timeout", "60s");
+    settings.put("max_connections", "100");
+    settings.put("fsync", "off");
+    settings.put("synchronous_commit", "off");
+    settings.put("full_page_writes", "off");
+    settings.putAll(config);
+    long t0 = System.nanoTime();
+    try {
+      EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
+          .setPGStartupWait(java.time.Duration.ofSeconds(60))
+          .setDataDirectoryCustomizer(PgServer::writeHba);
+      if (dataDirectory != null) {
+        Files.createDirectories(dataDirectory);
+        b.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+      }
+      settings.forEach(b::setServerConfig);
+      EmbeddedPostgres pg = b.start();
+      PgServer server = new PgServer(pg);
+      log.info("PostgreSQL {} started on port {} in {} ms", server.version(), pg.getPort(),
+          (System.nanoTime() - t0) / 1_000_000);
+      return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start the embedded PostgreSQL server", e);
+    }
+  }
+
+  private static void writeHba(File dataDir) {
+    String hba = String.join("\n",
+        "# written by Syncline's embedded server: postgres is trusted, every other role uses its password",
+        "local   all          postgres                 trust",
+        "host    all          postgres  127.0.0.1/32   trust",
+        "host    all          postgres  ::1/128        trust",
+        "host    replication  postgres  127.0.0.1/32   trust",
+        "host    replication  postgres  ::1/128        trust",
+        "local   all          all                      scram-sha-256",
+        "host    all          all       127.0.0.1/32   scram-sha-256",
+        "host    all          all       ::1/128        scram-sha-256",
+        "host    replication  all       127.0.0.1/32   scram-sha-256",
+        "host    replication  all       ::1/128        scram-sha-256",
+        "");
+    try {
+      Files.writeString(dataDir.toPath().resolve("pg_hba.conf"), hba);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return pg.getPort();
+  }
+
+  public String host() {
+    return "localhost";
+  }
+
+  /** JDBC URL of {@code database} on this server. */
+  public String jdbcUrl(String database) {
+    return "jdbc:postgresql://localhost:" + port() + "/" + database;
+  }
+
+  /** A superuser connection to {@code database}. */
+  public Connection connect(String database) throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(database), "postgres", "");
+  }
+
+  /** Runs statements as the superuser in {@code database}, each in its own auto-committed transaction. */
+  public void execute(String database, String... sql) {
+    try (Connection c = connect(database); Statement s = c.createStatement()) {
+      for (String q : sql) {
+        s.execute(q);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("SQL failed on embedded PostgreSQL: " + e.getMessage(), e);
+    }
+  }
+
+  /** Creates a database if it does not exist yet. */
+  public void createDatabase(String name) {
+    try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+      var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name.replace("'", "''") + "'");
+      if (!rs.next()) {
+        s.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not create database " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The server's version string, e.g. {@code 18.1}. */
+  public String version() {
+    try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+      var rs = s.executeQuery("SHOW server_version");
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The major version number, e.g. 18. */
+  public int majorVersion() {
+    String v = version();
+    return Integer.parseInt(v.split("[.\\s]")[0]);
+  }
+
+  @Override
+  public void close() {
+    try {
+      pg.close();
+    } catch (IOException e) {
+      log.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+    }
+  }
+}
