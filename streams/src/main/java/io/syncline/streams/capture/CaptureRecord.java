@@ -1,0 +1,26 @@
+package io.syncline.streams.capture;
+
+import io.syncline.persistence.SourcePosition;
+import io.syncline.streams.event.ChangeEvent;
+import io.syncline.streams.event.TableRef;
+
+/** What a source reader emits, in log order: changes and the marks that let positions move. */
+public sealed interface CaptureRecord {
+
+  /** One change. */
+  record Change(ChangeEvent event) implements CaptureRecord {}
+
+  /**
+   * Everything read before this mark is complete at the source (a transaction ended, or the reader
+   * is idle with nothing open). Once everything before it is delivered, the source may be
+   * acknowledged up to {@code ack}.
+   *
+   * @param completed the position of the transaction that just ended, as a table position (null when idle)
+   * @param ack the source position to acknowledge (PostgreSQL: the commit's end LSN, or the server's
+   *     sent position when idle)
+   */
+  record Checkpoint(SourcePosition completed, SourcePosition ack) implements CaptureRecord {}
+
+  /** The initial snapshot of {@code table} has been read entirely ({@code rows} rows). */
+  record SnapshotDone(TableRef table, SourcePosition position, long rows) implements CaptureRecord {}
+}

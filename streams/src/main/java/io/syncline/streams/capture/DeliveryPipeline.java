@@ -1,0 +1,109 @@
+package io.syncline.streams.capture;
+
+import io.syncline.persistence.SourcePosition;
+import io.syncline.streams.envelope.EnvelopeEncoder;
+import io.syncline.streams.event.ChangeEvent;
+import io.syncline.streams.event.TableRef;
+import io.syncline.streams.transport.OutRecord;
+import io.syncline.streams.transport.Outgoing;
+import io.syncline.streams.transport.Transport;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Flow;
+
+/**
+ * The source-independent middle of every capture: batch what the reader emits (only while the
+ * transport is busy, so latency stays low when traffic is light), drop changes at or before a
+ * table's committed position (the duplicates a restart replays), encode envelopes, deliver through
+ * the transport, and emit the {@link Progress} of each delivered batch in order.
+ */
+public final class DeliveryPipeline {
+
+  private DeliveryPipeline() {}
+
+  /**
+   * @param committed per table, the position recorded before this run (changes at or before it are dropped)
+   * @param maxBatchEvents most records merged into one transport batch
+   */
+  public static Flow<List<CaptureRecord>, Progress, NotUsed> flow(
+      Transport transport, Map<TableRef, SourcePosition> committed, CaptureMetrics metrics, int maxBatchEvents) {
+    Map<TableRef, SourcePosition> start = Map.copyOf(committed);
+    return Flow.<List<CaptureRecord>>create()
+        .<List<CaptureRecord>>batchWeighted(maxBatchEvents, r -> (long) r.size(), first -> new ArrayList<>(first),
+            (acc, next) -> {
+              acc.addAll(next);
+              return acc;
+            })
+        .via(Flow.fromMaterializer((mat, attrs) -> {
+          BatchEncoder encoder = new BatchEncoder(start, metrics);
+          return Flow.<List<CaptureRecord>>create().map(encoder::encode);
+        }).mapMaterializedValue(f -> NotUsed.getInstance()))
+        .async()
+        .via(transport.<Progress>flow())
+        .map(p -> {
+          metrics.delivered(p);
+          return p;
+        });
+  }
+
+  /** Turns a batch of records into encoded records plus the progress they carry. One per materialization. */
+  static final class BatchEncoder {
+    private final Map<TableRef, SourcePosition> committed;
+    private final CaptureMetrics metrics;
+    private final EnvelopeEncoder encoder = new EnvelopeEncoder();
+
+    BatchEncoder(Map<TableRef, SourcePosition> committed, CaptureMetrics metrics) {
+      this.committed = committed;
+      this.metrics = metrics;
+    }
+
+    Outgoing<Progress> encode(List<CaptureRecord> batch) {
+      List<OutRecord> out = new ArrayList<>(batch.size());
+      Map<TableRef, SourcePosition> positions = new HashMap<>();
+      Map<TableRef, OpCounts> counts = new HashMap<>();
+      List<CaptureRecord.SnapshotDone> done = new ArrayList<>(0);
+      long[] commits = new long[batch.size()];
+      int nCommits = 0;
+      SourcePosition ack = null;
+      long skipped = 0;
+      for (CaptureRecord r : batch) {
+        if (r instanceof CaptureRecord.Change c) {
+          ChangeEvent e = c.event();
+          TableRef t = e.table();
+          if (!e.snapshot()) {
+            SourcePosition before = committed.get(t);
+            if (before != null && !e.position().isAfter(before)) {
+              skipped++;
+              continue;
+            }
+            positions.merge(t, e.position(), (a, b) -> b.isAfter(a) ? b : a);
+            commits[nCommits++] = e.commitMicros();
+          }
+          out.add(new OutRecord(t, encoder.encodeKey(e), encoder.encodeValue(e)));
+          counts.merge(t, OpCounts.of(e.op()), OpCounts::plus);
+        } else if (r instanceof CaptureRecord.Checkpoint cp) {
+          ack = cp.ack();
+          if (cp.completed() != null) {
+            // everything read before this mark is delivered with this batch: every table seen so far
+            // in the batch has all its changes up to and including this transaction
+            positions.replaceAll((t, p) -> cp.completed().isAfter(p) ? cp.completed() : p);
+          }
+        } else if (r instanceof CaptureRecord.SnapshotDone s) {
+          done.add(s);
+        }
+      }
+      if (skipped > 0) {
+        metrics.skippedDuplicates(skipped);
+      }
+      Map<TableRef, Progress.TableProgress> tables = new HashMap<>();
+      counts.forEach((t, c) -> tables.put(t, new Progress.TableProgress(positions.get(t), c)));
+      positions.forEach((t, p) -> tables.putIfAbsent(t, new Progress.TableProgress(p, OpCounts.ZERO)));
+      long[] lag = nCommits == commits.length ? commits : java.util.Arrays.copyOf(commits, nCommits);
+      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), ack, out.size(), lag);
+      return new Outgoing<>(out, progress);
+    }
+  }
+}

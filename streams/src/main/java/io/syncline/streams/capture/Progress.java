@@ -1,0 +1,70 @@
+package io.syncline.streams.capture;
+
+import io.syncline.persistence.SourcePosition;
+import io.syncline.streams.event.TableRef;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a delivered batch (or several merged) moves: per table the highest delivered position and
+ * the changes counted, snapshots completed, and how far the source may be acknowledged once the
+ * tables have recorded this.
+ *
+ * @param tables per table: highest delivered streaming position (null when only snapshot rows) and counts
+ * @param snapshotsDone tables whose snapshot was entirely delivered
+ * @param ack source position to acknowledge after recording, or null
+ * @param events number of change events delivered
+ * @param commitMicros source commit times of delivered streaming events (for lag), may be sampled
+ */
+public record Progress(
+    Map<TableRef, TableProgress> tables,
+    List<CaptureRecord.SnapshotDone> snapshotsDone,
+    SourcePosition ack,
+    long events,
+    long[] commitMicros) {
+
+  /** Delivered position and counts of one table. */
+  public record TableProgress(SourcePosition position, OpCounts counts) {
+
+    TableProgress merge(TableProgress later) {
+      SourcePosition p = position == null ? later.position
+          : later.position == null ? position
+          : later.position.isAfter(position) ? later.position : position;
+      return new TableProgress(p, counts.plus(later.counts));
+    }
+  }
+
+  public static final Progress EMPTY = new Progress(Map.of(), List.of(), null, 0, new long[0]);
+
+  /** This progress followed by a later one. */
+  public Progress merge(Progress later) {
+    Map<TableRef, TableProgress> t = new HashMap<>(tables);
+    later.tables.forEach((k, v) -> t.merge(k, v, TableProgress::merge));
+    List<CaptureRecord.SnapshotDone> s = new ArrayList<>(snapshotsDone);
+    s.addAll(later.snapshotsDone);
+    long[] m = new long[commitMicros.length + later.commitMicros.length];
+    System.arraycopy(commitMicros, 0, m, 0, commitMicros.length);
+    System.arraycopy(later.commitMicros, 0, m, commitMicros.length, later.commitMicros.length);
+    return new Progress(Map.copyOf(t), List.copyOf(s), later.ack != null ? later.ack : ack, events + later.events, m);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Progress p && tables.equals(p.tables) && snapshotsDone.equals(p.snapshotsDone)
+        && java.util.Objects.equals(ack, p.ack) && events == p.events
+        && java.util.Arrays.equals(commitMicros, p.commitMicros);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(tables, snapshotsDone, ack, events) * 31 + java.util.Arrays.hashCode(commitMicros);
+  }
+
+  @Override
+  public String toString() {
+    return "Progress[tables=" + tables.keySet() + ", snapshotsDone=" + snapshotsDone.size() + ", ack=" + ack
+        + ", events=" + events + "]";
+  }
+}

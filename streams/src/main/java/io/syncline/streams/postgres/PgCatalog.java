@@ -1,0 +1,315 @@
+package io.syncline.streams.postgres;
+
+import io.syncline.streams.event.TableRef;
+import io.syncline.streams.postgres.PgSourceException.Reason;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Catalog checks and set-up of a PostgreSQL source over a plain JDBC connection: server settings,
+ * which tables the include list names, their keys, the publication and the replication slot.
+ * Blocking: call it on a blocking dispatcher, never inside an actor.
+ */
+public final class PgCatalog {
+
+  private static final Logger log = LoggerFactory.getLogger(PgCatalog.class);
+
+  private final PgSourceSettings settings;
+  private final Connection conn;
+
+  public PgCatalog(PgSourceSettings settings, Connection conn) {
+    this.settings = settings;
+    this.conn = conn;
+  }
+
+  /** What a replication slot looks like on the server. */
+  public record SlotInfo(String plugin, String database, boolean active, Integer activePid, String confirmedFlushLsn) {}
+
+  /** Fails unless {@code wal_level = logical}. */
+  public void checkWalLevel() throws SQLException {
+    String level = scalar("SHOW wal_level");
+    if (!"logical".equals(level)) {
+      throw new PgSourceException(Reason.WAL_LEVEL_NOT_LOGICAL, "source '" + settings.name() + "': wal_level is '"
+          + level + "' on " + settings.host() + ":" + settings.port()
+          + " but logical replication needs 'logical'. Fix: ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL.");
+    }
+  }
+
+  public int serverMajorVersion() throws SQLException {
+    return Integer.parseInt(scalar("SHOW server_version_num")) / 10000;
+  }
+
+  /**
+   * Resolves the include/exclude lists to tables, with their columns and keys. Fails when an entry
+   * matches no table, or when a table's updates and deletes could not be captured (no primary key
+   * and no usable replica identity).
+   */
+  public List<PgTable> resolveTables() throws SQLException {
+    List<String[]> all = new ArrayList<>();
+    try (Statement s = conn.createStatement();
+        ResultSet rs = s.executeQuery(
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')"
+                + " AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2")) {
+      while (rs.next()) {
+        all.add(new String[] {rs.getString(1), rs.getString(2)});
+      }
+    }
+    Set<String> chosen = new LinkedHashSet<>();
+    for (String entry : settings.include()) {
+      Pattern p = glob(entry);
+      int before = chosen.size();
+      boolean any = false;
+      for (String[] t : all) {
+        String qualified = t[0] + "." + t[1];
+        if (p.matcher(qualified).matches()) {
+          any = true;
+          chosen.add(qualified);
+        }
+      }
+      if (!any) {
+        throw new PgSourceException(Reason.NO_SUCH_TABLE, "source '" + settings.name() + "': included table '" + entry
+            + "' " + (isPattern(entry) ? "matches no table" : "does not exist") + " in database '" + settings.database()
+            + "'. Fix: create it, or correct the source's 'include' list (entries are schema.table, * and ? allowed).");
+      }
+      log.debug("include entry {} matched {} tables", entry, chosen.size() - before);
+    }
+    for (String entry : settings.exclude()) {
+      Pattern p = glob(entry);
+      chosen.removeIf(q -> p.matcher(q).matches());
+    }
+    if (chosen.isEmpty()) {
+      throw new PgSourceException(Reason.NO_SUCH_TABLE, "source '" + settings.name()
+          + "': the exclude list removes every included table. Fix: narrow 'exclude'.");
+    }
+    List<PgTable> tables = new ArrayList<>();
+    for (String q : chosen) {
+      int dot = q.indexOf('.');
+      tables.add(describe(q.substring(0, dot), q.substring(dot + 1)));
+    }
+    return tables;
+  }
+
+  /** Columns, key and replica identity of one table. */
+  public PgTable describe(String schema, String table) throws SQLException {
+    String regclass = quoteIdent(schema) + "." + quoteIdent(table);
+    List<PgTable.Column> columns = new ArrayList<>();
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT a.attname, a.atttypid, a.atttypmod FROM pg_attribute a WHERE a.attrelid = ?::regclass"
+            + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum")) {
+      ps.setString(1, regclass);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          columns.add(new PgTable.Column(rs.getString(1), (int) rs.getLong(2), rs.getInt(3)));
+        }
+      }
+    }
+    char identity;
+    try (PreparedStatement ps = conn.prepareStatement("SELECT relreplident FROM pg_class WHERE oid = ?::regclass")) {
+      ps.setString(1, regclass);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        identity = rs.getString(1).charAt(0);
+      }
+    }
+    List<String> pk = indexColumns(regclass, "i.indisprimary");
+    List<String> key = pk;
+    if (pk.isEmpty()) {
+      switch (identity) {
+        case 'i' -> key = indexColumns(regclass, "i.indisreplident");
+        case 'f' -> {
+          key = List.of();
+          log.warn("source '{}': table {}.{} has no primary key; captured with REPLICA IDENTITY FULL and a null message"
+              + " key (all its events go to one partition to keep their order)", settings.name(), schema, table);
+        }
+        default -> throw new PgSourceException(Reason.NO_PRIMARY_KEY, "source '" + settings.name() + "': table "
+            + schema + "." + table + " has no primary key and REPLICA IDENTITY "
+            + (identity == 'n' ? "NOTHING" : "DEFAULT")
+            + ", so its updates and deletes cannot be captured. Fix: add a primary key, or ALTER TABLE " + regclass
+            + " REPLICA IDENTITY FULL (captured with a null message key), or REPLICA IDENTITY USING INDEX <a unique index>.");
+      }
+    }
+    TableRef ref = new TableRef("postgresql", settings.name(), settings.database(), schema, table);
+    return new PgTable(ref, columns, key, identity);
+  }
+
+  private List<String> indexColumns(String regclass, String which) throws SQLException {
+    List<String> cols = new ArrayList<>();
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+            + " WHERE i.indrelid = ?::regclass AND " + which + " ORDER BY array_position(i.indkey::int2[], a.attnum)")) {
+      ps.setString(1, regclass);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          cols.add(rs.getString(1));
+        }
+      }
+    }
+    return cols;
+  }
+
+  /**
+   * Makes sure the publication exists and publishes every table: creates it or adds missing tables
+   * when {@code create-publication} is on, else fails naming what is missing.
+   */
+  public void ensurePublication(List<PgTable> tables) throws SQLException {
+    String pub = settings.publicationName();
+    Boolean allTables = null;
+    try (PreparedStatement ps = conn.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+      ps.setString(1, pub);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          allTables = rs.getBoolean(1);
+        }
+      }
+    }
+    if (allTables == null) {
+      requireCreate("publication '" + pub + "' does not exist");
+      String list = String.join(", ", tables.stream().map(PgTable::quotedName).toList());
+      executePublication("CREATE PUBLICATION " + quoteIdent(pub) + " FOR TABLE " + list);
+      log.info("source '{}': created publication {} for {} tables", settings.name(), pub, tables.size());
+      return;
+    }
+    if (allTables) {
+      return;
+    }
+    Set<String> published = new LinkedHashSet<>();
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
+      ps.setString(1, pub);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          published.add(rs.getString(1) + "." + rs.getString(2));
+        }
+      }
+    }
+    List<PgTable> missing = tables.stream().filter(t -> !published.contains(t.ref().qualifiedName())).toList();
+    if (!missing.isEmpty()) {
+      requireCreate("publication '" + pub + "' does not publish " + missing.stream().map(t -> t.ref().qualifiedName()).toList());
+      executePublication("ALTER PUBLICATION " + quoteIdent(pub) + " ADD TABLE "
+          + String.join(", ", missing.stream().map(PgTable::quotedName).toList()));
+      log.info("source '{}': added {} tables to publication {}", settings.name(), missing.size(), pub);
+    }
+  }
+
+  private void requireCreate(String what) {
+    if (!settings.createPublication()) {
+      throw new PgSourceException(Reason.PUBLICATION, "source '" + settings.name() + "': " + what
+          + " and create-publication is off. Fix: create it (CREATE PUBLICATION ... FOR TABLE ...) or set create-publication = true.");
+    }
+  }
+
+  private void executePublication(String sql) throws SQLException {
+    try (Statement s = conn.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      if ("42501".equals(e.getSQLState())) {
+        throw new PgSourceException(Reason.PUBLICATION, "source '" + settings.name() + "': user '" + settings.user()
+            + "' may not create or alter publication '" + settings.publicationName()
+            + "' (it must own the tables). Fix: have the table owner or a superuser run: " + sql
+            + " ; then set create-publication = false.", e);
+      }
+      throw e;
+    }
+  }
+
+  /** The slot as the server knows it, if it exists. */
+  public Optional<SlotInfo> slot() throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT plugin, database, active, active_pid, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, settings.slotName());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        int pid = rs.getInt(4);
+        return Optional.of(new SlotInfo(rs.getString(1), rs.getString(2), rs.getBoolean(3),
+            rs.wasNull() ? null : pid, rs.getString(5)));
+      }
+    }
+  }
+
+  /** Fails when the slot is of another plugin or database, or in use by another process. */
+  public void checkSlotUsable(SlotInfo slot) {
+    if (!"pgoutput".equals(slot.plugin()) || !settings.database().equals(slot.database())) {
+      throw new PgSourceException(Reason.SLOT_MISMATCH, "source '" + settings.name() + "': replication slot '"
+          + settings.slotName() + "' exists for plugin '" + slot.plugin() + "' on database '" + slot.database()
+          + "', not pgoutput on '" + settings.database() + "'. Fix: choose another slot-name, or drop that slot.");
+    }
+    if (slot.active()) {
+      throw new PgSourceException(Reason.SLOT_IN_USE, "source '" + settings.name() + "': replication slot '"
+          + settings.slotName() + "' is in use by another process (pid " + slot.activePid()
+          + "). Fix: stop the other reader, or give this source its own slot-name.");
+    }
+  }
+
+  public void dropSlot() throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+      ps.setString(1, settings.slotName());
+      ps.execute();
+    }
+  }
+
+  /** Writes a non-transactional logical message: moves an otherwise idle slot forward (heartbeat). */
+  public void emitHeartbeat() throws SQLException {
+    try (Statement s = conn.createStatement()) {
+      s.execute("SELECT pg_logical_emit_message(false, 'syncline.heartbeat', '')");
+    }
+  }
+
+  private String scalar(String sql) throws SQLException {
+    try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /** Counts rows per table, in the order given (for progress estimates). */
+  public Map<String, Long> estimateRows(List<PgTable> tables) throws SQLException {
+    Map<String, Long> out = new LinkedHashMap<>();
+    try (PreparedStatement ps = conn.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = ?::regclass")) {
+      for (PgTable t : tables) {
+        ps.setString(1, t.quotedName());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          out.put(t.ref().qualifiedName(), Math.max(0, rs.getLong(1)));
+        }
+      }
+    }
+    return out;
+  }
+
+  static boolean isPattern(String entry) {
+    return entry.indexOf('*') >= 0 || entry.indexOf('?') >= 0;
+  }
+
+  /** {@code public.order_*} → regex; {@code *} any characters, {@code ?} one character. */
+  static Pattern glob(String entry) {
+    StringBuilder re = new StringBuilder();
+    for (char ch : entry.toCharArray()) {
+      switch (ch) {
+        case '*' -> re.append(".*");
+        case '?' -> re.append('.');
+        default -> re.append(Pattern.quote(String.valueOf(ch)));
+      }
+    }
+    return Pattern.compile(re.toString());
+  }
+
+  public static String quoteIdent(String ident) {
+    return "\"" + ident.replace("\"", "\"\"") + "\"";
+  }
+}

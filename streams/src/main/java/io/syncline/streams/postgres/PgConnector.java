@@ -1,0 +1,95 @@
+package io.syncline.streams.postgres;
+
+import io.syncline.streams.postgres.PgSourceException.Reason;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+
+/**
+ * Opens JDBC and replication connections to a PostgreSQL source and turns connection failures into
+ * {@link PgSourceException}s that name the fix. Every connection uses the same session settings, so
+ * values come out in one text form whichever path (snapshot or stream) reads them.
+ */
+public final class PgConnector {
+
+  /** Session settings of every connection: the text forms the type converters parse. */
+  public static final String SESSION_OPTIONS =
+      "-c DateStyle=ISO,MDY -c IntervalStyle=iso_8601 -c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex";
+
+  private final PgSourceSettings settings;
+
+  public PgConnector(PgSourceSettings settings) {
+    this.settings = settings;
+  }
+
+  /** A plain connection (catalog queries, snapshot reads, heartbeats). */
+  public Connection connect() {
+    return open(false);
+  }
+
+  /** A logical replication connection ({@code replication=database}). */
+  public PGConnection connectForReplication() {
+    try {
+      return open(true).unwrap(PGConnection.class);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Connection open(boolean replication) {
+    Properties p = new Properties();
+    PGProperty.USER.set(p, settings.user());
+    if (!settings.password().isEmpty()) {
+      PGProperty.PASSWORD.set(p, settings.password().value());
+    }
+    PGProperty.OPTIONS.set(p, SESSION_OPTIONS);
+    PGProperty.CONNECT_TIMEOUT.set(p, (int) Math.max(1, settings.connectTimeout().toSeconds()));
+    PGProperty.APPLICATION_NAME.set(p, "syncline-" + settings.name());
+    PGProperty.TCP_KEEP_ALIVE.set(p, true);
+    if (replication) {
+      PGProperty.REPLICATION.set(p, "database");
+      PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+      PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+    }
+    try {
+      return DriverManager.getConnection(settings.jdbcUrl(), p);
+    } catch (SQLException e) {
+      throw translate(e, replication);
+    }
+  }
+
+  /** Maps a connection-time {@link SQLException} to an error that names the fix. */
+  PgSourceException translate(SQLException e, boolean replication) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":"
+        + settings.port() + "/" + settings.database() + ")";
+    String msg = e.getMessage() == null ? "" : e.getMessage();
+    return switch (state) {
+      case "28P01" -> new PgSourceException(Reason.WRONG_PASSWORD, where
+          + ": PostgreSQL rejected the password of user '" + settings.user()
+          + "'. Fix: set the right password in the source's 'password' setting (or its environment variable).", e);
+      case "28000" -> new PgSourceException(Reason.NOT_ALLOWED, where + ": the server does not let user '"
+          + settings.user() + "' connect" + (replication ? " for replication" : "")
+          + ". Fix: add a matching line to pg_hba.conf" + (replication ? " for the 'replication' database" : "")
+          + " and reload. Server said: " + msg, e);
+      case "3D000" -> new PgSourceException(Reason.NO_SUCH_DATABASE, where + ": database '"
+          + settings.database() + "' does not exist. Fix: correct the source's 'database' setting.", e);
+      case "42501" -> replication
+          ? new PgSourceException(Reason.NO_REPLICATION_PRIVILEGE, where + ": user '" + settings.user()
+              + "' lacks the REPLICATION privilege needed for logical replication. Fix: ALTER ROLE "
+              + settings.user() + " REPLICATION; (or use a superuser).", e)
+          : new PgSourceException(Reason.NOT_ALLOWED, where + ": permission denied: " + msg, e);
+      default -> state.startsWith("08")
+          ? new PgSourceException(Reason.UNREACHABLE, where + ": cannot reach PostgreSQL at " + settings.host()
+              + ":" + settings.port() + " (" + msg + "). Fix: check 'host'/'port' and that the server is running.", e)
+          : new PgSourceException(Reason.OTHER, where + ": " + msg, e);
+    };
+  }
+
+  public PgSourceSettings settings() {
+    return settings;
+  }
+}
