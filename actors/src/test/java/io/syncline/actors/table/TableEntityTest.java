@@ -1,0 +1,215 @@
+package io.syncline.actors.table;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.syncline.actors.table.TableEntity.CommitPosition;
+import io.syncline.actors.table.TableEntity.CompleteSnapshot;
+import io.syncline.actors.table.TableEntity.Counts;
+import io.syncline.actors.table.TableEntity.Event;
+import io.syncline.actors.table.TableEntity.GetState;
+import io.syncline.actors.table.TableEntity.PositionCommitted;
+import io.syncline.actors.table.TableEntity.RestartSnapshot;
+import io.syncline.actors.table.TableEntity.SnapshotCompleted;
+import io.syncline.actors.table.TableEntity.SnapshotRestarted;
+import io.syncline.actors.table.TableEntity.State;
+import io.syncline.persistence.PgPosition;
+import io.syncline.persistence.SourcePosition;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Behaviour of {@link TableEntity} on the in-memory persistence testkit, with serialisation checks on. */
+class TableEntityTest {
+
+  private static final String ID = "inventory/public.orders";
+
+  private static final ActorTestKit testKit =
+      ActorTestKit.create(
+          "TableEntityTest",
+          EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()));
+
+  private EventSourcedBehaviorTestKit<TableEntity.Command, Event, State> entity;
+
+  @BeforeEach
+  void setUp() {
+    entity =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            TableEntity.create(ID),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+    entity.clear();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void shouldMoveThePositionAndAddToCountersAndVersionVectorOnCommit() {
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> first =
+        commit(pos(0x100, 2), "pg-east", new Counts(1, 1, 0, 0, 0), 1_000);
+    assertThat(first.reply().isSuccess()).isTrue();
+    assertThat(first.event())
+        .isEqualTo(new PositionCommitted(pos(0x100, 2), "pg-east", new Counts(1, 1, 0, 0, 0), 1_000));
+
+    commit(pos(0x100, PgPosition.COMPLETE), "pg-east", new Counts(0, 0, 1, 0, 0), 2_000);
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> third =
+        commit(pos(0x200, 1), "pg-west", new Counts(3, 0, 0, 0, 1), 3_000);
+
+    State state = third.state();
+    assertThat(state.committed()).isEqualTo(pos(0x200, 1));
+    assertThat(state.counters()).isEqualTo(new Counts(4, 1, 1, 0, 1));
+    assertThat(state.versionVector()).isEqualTo(Map.of("pg-east", 3L, "pg-west", 4L));
+    assertThat(state.lastCommitMicros()).isEqualTo(3_000);
+    assertThat(state.snapshotCompleted()).isFalse();
+  }
+
+  @Test
+  void shouldAcknowledgeAnEqualOrOlderPositionWithoutPersistingOrMovingBack() {
+    commit(pos(0x500, 5), "pg-east", new Counts(5, 0, 0, 0, 0), 1_000);
+    State before = state();
+
+    for (SourcePosition stale : new SourcePosition[] {pos(0x500, 5), pos(0x500, 4), pos(0x4FF, PgPosition.COMPLETE)}) {
+      CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> result =
+          commit(stale, "pg-east", new Counts(5, 0, 0, 0, 0), 9_000);
+      assertThat(result.reply().isSuccess()).as("duplicate %s is acknowledged", stale.display()).isTrue();
+      assertThat(result.hasNoEvents()).as("duplicate %s persists nothing", stale.display()).isTrue();
+      assertThat(result.state()).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void shouldRejectACommitWithoutPositionOrSourceWithoutPersisting() {
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> noPosition =
+        commit(null, "pg-east", Counts.ZERO, 1);
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> noSource =
+        commit(pos(1, 1), " ", Counts.ZERO, 1);
+
+    assertThat(noPosition.reply().isError()).isTrue();
+    assertThat(noPosition.hasNoEvents()).isTrue();
+    assertThat(noSource.reply().isError()).isTrue();
+    assertThat(noSource.hasNoEvents()).isTrue();
+    assertThat(state()).isEqualTo(State.empty(ID));
+  }
+
+  @Test
+  void shouldCompleteTheSnapshotAndMoveThePositionToAtLeastTheConsistentPoint() {
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> completed =
+        entity.runCommand(replyTo -> new CompleteSnapshot(pos(0x300, 0), 42, 5_000, replyTo));
+
+    assertThat(completed.reply().isSuccess()).isTrue();
+    assertThat(completed.event()).isEqualTo(new SnapshotCompleted(pos(0x300, 0), 42, 5_000));
+    assertThat(completed.state().snapshotCompleted()).isTrue();
+    assertThat(completed.state().committed()).isEqualTo(pos(0x300, 0));
+
+    commit(pos(0x400, 1), "pg-east", new Counts(1, 0, 0, 0, 0), 6_000);
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> redelivered =
+        entity.runCommand(replyTo -> new CompleteSnapshot(pos(0x300, 0), 42, 7_000, replyTo));
+    assertThat(redelivered.reply().isSuccess()).isTrue();
+    assertThat(redelivered.hasNoEvents()).isTrue();
+    assertThat(redelivered.state().committed()).isEqualTo(pos(0x400, 1));
+  }
+
+  @Test
+  void shouldNotMoveThePositionBackWhenTheSnapshotCompletesBehindIt() {
+    commit(pos(0x900, 1), "pg-east", new Counts(0, 0, 0, 7, 0), 1_000);
+
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> completed =
+        entity.runCommand(replyTo -> new CompleteSnapshot(pos(0x800, 0), 7, 2_000, replyTo));
+
+    assertThat(completed.state().snapshotCompleted()).isTrue();
+    assertThat(completed.state().committed()).isEqualTo(pos(0x900, 1));
+  }
+
+  @Test
+  void shouldClearSnapshotAndPositionOnRestartSoThatTheNewSnapshotIsAccepted() {
+    completeSnapshot(pos(0x300, 0), 10, 1_000);
+    commit(pos(0x700, 3), "pg-east", new Counts(2, 0, 0, 10, 0), 2_000);
+
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> restarted =
+        entity.runCommand(replyTo -> new RestartSnapshot("slot recreated", replyTo));
+
+    assertThat(restarted.reply().isSuccess()).isTrue();
+    assertThat(restarted.eventOfType(SnapshotRestarted.class).reason()).isEqualTo("slot recreated");
+    assertThat(restarted.state().committed()).isNull();
+    assertThat(restarted.state().snapshotCompleted()).isFalse();
+    assertThat(restarted.state().counters()).isEqualTo(new Counts(2, 0, 0, 10, 0));
+
+    // the recreated slot starts at a lower LSN: accepted
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> afterRestart =
+        commit(pos(0x10, 1), "pg-east", new Counts(0, 0, 0, 1, 0), 3_000);
+    assertThat(afterRestart.events()).hasSize(1);
+    assertThat(afterRestart.state().committed()).isEqualTo(pos(0x10, 1));
+    assertThat(afterRestart.state().versionVector()).isEqualTo(Map.of("pg-east", 13L));
+  }
+
+  @Test
+  void shouldRecoverTheSameStateAfterRestart() {
+    commit(pos(0x100, 1), "pg-east", new Counts(1, 0, 0, 0, 0), 1_000);
+    completeSnapshot(pos(0x150, 0), 3, 1_500);
+    commit(pos(0x200, PgPosition.COMPLETE), "pg-west", new Counts(0, 2, 1, 0, 0), 2_000);
+    State before = state();
+
+    State recovered = entity.restart().state();
+
+    assertThat(recovered).isEqualTo(before);
+    assertThat(recovered.committed()).isEqualTo(pos(0x200, PgPosition.COMPLETE));
+    assertThat(recovered.snapshotCompleted()).isTrue();
+    // and it still refuses to go back after recovery
+    assertThat(commit(pos(0x100, 1), "pg-east", new Counts(1, 0, 0, 0, 0), 3_000).hasNoEvents()).isTrue();
+  }
+
+  @Test
+  void shouldSnapshotEveryHundredEventsAndRecoverFromTheSnapshot() {
+    for (int i = 1; i <= 250; i++) {
+      commit(pos(i, PgPosition.COMPLETE), "pg-east", new Counts(1, 0, 0, 0, 0), i);
+    }
+    State before = state();
+    List<Long> snapshotSeqNrs =
+        entity.snapshotTestKit().orElseThrow().persistedInStorage("SynclineTable|" + ID).stream()
+            .map(snapshot -> snapshot.first().sequenceNr())
+            .toList();
+    assertThat(snapshotSeqNrs).containsExactly(100L, 200L);
+
+    State recovered = entity.restart().state();
+
+    assertThat(recovered).isEqualTo(before);
+    assertThat(recovered.counters().inserts()).isEqualTo(250);
+    assertThat(recovered.versionVector()).isEqualTo(Map.of("pg-east", 250L));
+  }
+
+  @Test
+  void shouldSumCountsFieldWise() {
+    Counts sum = new Counts(1, 2, 3, 4, 5).plus(new Counts(10, 20, 30, 40, 50));
+    assertThat(sum).isEqualTo(new Counts(11, 22, 33, 44, 55));
+    assertThat(sum.total()).isEqualTo(165);
+    assertThat(Counts.ZERO.total()).isZero();
+  }
+
+  private CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> commit(
+      SourcePosition position, String source, Counts delta, long atMicros) {
+    return entity.runCommand(replyTo -> new CommitPosition(position, source, delta, atMicros, replyTo));
+  }
+
+  private CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> completeSnapshot(
+      SourcePosition position, long rows, long atMicros) {
+    return entity.runCommand(replyTo -> new CompleteSnapshot(position, rows, atMicros, replyTo));
+  }
+
+  private State state() {
+    return entity.<State>runCommand(GetState::new).reply();
+  }
+
+  private static PgPosition pos(long lsn, long index) {
+    return new PgPosition(lsn, index);
+  }
+}
