@@ -1,0 +1,248 @@
+package io.syncline.streams.transport;
+
+import io.syncline.streams.event.TableRef;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.kafka.ProducerMessage;
+import org.apache.pekko.kafka.ProducerSettings;
+import org.apache.pekko.kafka.javadsl.Producer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers change events to Kafka, one topic per table ({@link KafkaSettings#topicFor}), the key
+ * bytes as the message key and the envelope as the value.
+ *
+ * <p>Built on Pekko Connectors Kafka's {@link Producer#flexiFlow}: each batch becomes one
+ * {@link ProducerMessage#multi} message (an empty batch a {@link ProducerMessage#passThrough}),
+ * and its pass-through comes out once Kafka has acknowledged every record of the batch with
+ * {@code acks=all}, in the order the batches came in. One idempotent producer (created here,
+ * closed by {@link #close()}) serves every materialization of {@link #flow()}: records of one key
+ * stay in order across retries. Records without a key (tables with no primary key) all go to
+ * partition 0, so their order is kept as well. A record that cannot be delivered within
+ * {@code delivery.timeout.ms} fails the stream.
+ *
+ * <p>The producer's {@code send} may block while it waits for topic metadata
+ * ({@code max.block.ms}): the producer stage runs on Pekko Connectors Kafka's own dispatcher
+ * ({@code pekko.kafka.default-dispatcher}), never on the default one.
+ */
+public final class KafkaTransport implements Transport {
+
+  private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
+
+  private final KafkaSettings settings;
+  private final org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer;
+  private final ProducerSettings<byte[], byte[]> producerSettings;
+  private final Admin admin;
+  private final ConcurrentMap<TableRef, String> topics = new ConcurrentHashMap<>();
+
+  private KafkaTransport(KafkaSettings settings, ProducerSettings<byte[], byte[]> base) {
+    this.settings = settings;
+    this.producer = base.createKafkaProducer();
+    this.producerSettings = base.withProducer(producer).withCloseProducerOnStop(false);
+    Admin created = null;
+    try {
+      created = settings.createTopics() ? Admin.create(Map.copyOf(settings.adminProperties())) : null;
+    } catch (RuntimeException e) {
+      producer.close(java.time.Duration.ZERO);
+      throw e;
+    }
+    this.admin = created;
+  }
+
+  /**
+   * Creates the transport and its producer (no connection is made yet).
+   *
+   * @param system the actor system whose {@code pekko.kafka.producer} settings (dispatcher, close
+   *     timeout) the producer stage uses; a typed {@code ActorSystem} is one
+   * @throws IllegalArgumentException if the producer configuration is invalid (Kafka's message)
+   */
+  public static KafkaTransport create(ClassicActorSystemProvider system, KafkaSettings settings) {
+    ProducerSettings<byte[], byte[]> base = ProducerSettings
+        .create(system, new ByteArraySerializer(), new ByteArraySerializer())
+        .withProperties(settings.producerProperties())
+        .withParallelism(settings.parallelism())
+        .withCloseTimeout(settings.closeTimeout());
+    try {
+      KafkaTransport transport = new KafkaTransport(settings, base);
+      log.info("Kafka transport: {}", settings);
+      return transport;
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new IllegalArgumentException("Kafka transport: the producer could not be created from "
+          + KafkaSettings.CONFIG_PATH + ": " + rootMessage(e), e);
+    }
+  }
+
+  /** The settings this transport runs with. */
+  public KafkaSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Creates the topics of these tables that do not exist yet, with the configured partitions and
+   * replication factor; existing topics are left alone. Completes (asynchronously) once every
+   * topic exists; fails naming the topic and the cause otherwise. Does nothing when
+   * {@code create-topics = false}.
+   */
+  @Override
+  public CompletionStage<Done> prepare(Collection<TableRef> tables) {
+    if (admin == null || tables.isEmpty()) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    TreeSet<String> names = new TreeSet<>();
+    for (TableRef t : tables) {
+      names.add(settings.topicFor(t));
+    }
+    List<NewTopic> topics = names.stream()
+        .map(n -> new NewTopic(n, settings.partitions(), settings.replicationFactor()))
+        .toList();
+    Map<String, KafkaFuture<Void>> results = admin.createTopics(topics,
+        new CreateTopicsOptions().timeoutMs((int) Math.min(Integer.MAX_VALUE, settings.adminTimeout().toMillis())))
+        .values();
+    List<CompletableFuture<Boolean>> each = new ArrayList<>();
+    results.forEach((topic, future) -> each.add(future.toCompletionStage().toCompletableFuture()
+        .handle((ok, error) -> {
+          if (error == null) {
+            return true;
+          }
+          Throwable cause = unwrap(error);
+          if (cause instanceof TopicExistsException) {
+            return false;
+          }
+          throw new CompletionException(new IllegalStateException("could not create Kafka topic '" + topic
+              + "' (partitions=" + settings.partitions() + ", replication-factor=" + settings.replicationFactor()
+              + ") on " + settings.bootstrapServers() + ": " + rootMessage(cause)
+              + ". Check that the brokers are reachable, that " + KafkaSettings.CONFIG_PATH
+              + ".replication-factor is at most the number of brokers and that the principal may create"
+              + " topics; or create the topics yourself and set " + KafkaSettings.CONFIG_PATH
+              + ".create-topics = false", cause));
+        })));
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .thenCompose(v -> awaitLeaders(names))
+        .thenApply(partitions -> {
+          long created = each.stream().filter(CompletableFuture::join).count();
+          partitions.forEach((topic, count) -> {
+            if (count != settings.partitions()) {
+              log.info("Kafka topic {} exists with {} partitions ({} configured for new topics)",
+                  topic, count, settings.partitions());
+            }
+          });
+          log.info("Kafka topics ready: {} ({} created, {} existed)", names, created, names.size() - created);
+          return Done.getInstance();
+        });
+  }
+
+  /**
+   * Completes once every partition of these topics has a leader that serves requests. Right after
+   * creation a broker may already advertise itself as leader in its metadata while it does not
+   * accept writes yet; a first batch refused with NOT_LEADER_OR_FOLLOWER while a later in-flight
+   * batch of the same new producer is accepted leaves the idempotent producer retrying an
+   * out-of-order sequence until delivery.timeout.ms. ListOffsets is answered by the partition leader
+   * only, and the admin client retries it until the leader is ready, so waiting for it closes that window.
+   *
+   * @return partition count per topic
+   */
+  private CompletableFuture<Map<String, Integer>> awaitLeaders(Collection<String> names) {
+    int timeoutMs = (int) Math.min(Integer.MAX_VALUE, settings.adminTimeout().toMillis());
+    return admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs(timeoutMs)).allTopicNames()
+        .toCompletionStage().toCompletableFuture()
+        .thenCompose(descriptions -> {
+          Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+          Map<String, Integer> counts = new TreeMap<>();
+          descriptions.forEach((topic, d) -> {
+            counts.put(topic, d.partitions().size());
+            d.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+          });
+          return admin.listOffsets(latest, new ListOffsetsOptions().timeoutMs(timeoutMs)).all()
+              .toCompletionStage().toCompletableFuture()
+              .thenApply(offsets -> counts);
+        })
+        .exceptionally(error -> {
+          throw new CompletionException(new IllegalStateException("Kafka topics " + names
+              + " were created but their partition leaders did not become ready within "
+              + KafkaSettings.CONFIG_PATH + ".admin-timeout (" + settings.adminTimeout() + "): "
+              + rootMessage(unwrap(error)), unwrap(error)));
+        });
+  }
+
+  @Override
+  public <P> Flow<Outgoing<P>, P, NotUsed> flow() {
+    return Flow.<Outgoing<P>>create()
+        .map(this::<P>toEnvelope)
+        .via(Producer.<byte[], byte[], P>flexiFlow(producerSettings))
+        .map(ProducerMessage.Results::passThrough);
+  }
+
+  private <P> ProducerMessage.Envelope<byte[], byte[], P> toEnvelope(Outgoing<P> batch) {
+    if (batch.records().isEmpty()) {
+      return ProducerMessage.passThrough(batch.passThrough());
+    }
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
+    for (OutRecord r : batch.records()) {
+      String topic = topics.computeIfAbsent(r.table(), settings::topicFor);
+      records.add(r.key() == null
+          ? new ProducerRecord<>(topic, 0, null, r.value()) // keyless: one partition keeps the order
+          : new ProducerRecord<>(topic, r.key(), r.value()));
+    }
+    return ProducerMessage.multi(records, batch.passThrough());
+  }
+
+  @Override
+  public String name() {
+    return "kafka";
+  }
+
+  /** Sends what the producer still holds (up to {@code close-timeout}) and releases the clients. */
+  @Override
+  public void close() {
+    try {
+      producer.close(settings.closeTimeout());
+    } finally {
+      if (admin != null) {
+        admin.close(settings.closeTimeout());
+      }
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable c = t;
+    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c == t ? String.valueOf(t.getMessage()) : t.getMessage() + " (" + c + ")";
+  }
+}
