@@ -106,9 +106,10 @@ public final class KafkaTransport implements Transport {
 
   /**
    * Creates the topics of these tables that do not exist yet, with the configured partitions and
-   * replication factor; existing topics are left alone. Completes (asynchronously) once every
-   * topic exists; fails naming the topic and the cause otherwise. Does nothing when
-   * {@code create-topics = false}.
+   * replication factor; existing topics are left alone. Completes (asynchronously, never blocking
+   * the caller) once every topic exists and every partition's leader accepts requests; fails
+   * naming the topic and the cause otherwise. Does nothing when {@code create-topics = false}.
+   * Call it before materializing {@link #flow()} for these tables.
    */
   @Override
   public CompletionStage<Done> prepare(Collection<TableRef> tables) {
@@ -116,8 +117,12 @@ public final class KafkaTransport implements Transport {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
     TreeSet<String> names = new TreeSet<>();
-    for (TableRef t : tables) {
-      names.add(settings.topicFor(t));
+    try {
+      for (TableRef t : tables) {
+        names.add(settings.topicFor(t));
+      }
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
     }
     List<NewTopic> topics = names.stream()
         .map(n -> new NewTopic(n, settings.partitions(), settings.replicationFactor()))
