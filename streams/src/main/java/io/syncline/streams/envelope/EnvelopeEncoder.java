@@ -65,14 +65,15 @@ public final class EnvelopeEncoder {
   /** The message key: the key columns as a JSON object, or {@code null} when the table has no key (or a truncate). */
   public byte[] encodeKey(ChangeEvent event) {
     Row row = event.keyRow();
-    if (row == null || row.schema().keyIndexes().length == 0) {
+    if (row == null || row.schema().keyCount() == 0) {
       return null;
     }
     try (JsonGenerator g = generator()) {
       RowSchema schema = row.schema();
       SerializedString[] cols = namesOf(schema);
       g.writeStartObject();
-      for (int k : schema.keyIndexes()) {
+      for (int i = 0; i < schema.keyCount(); i++) {
+        int k = schema.keyIndex(i);
         g.writeFieldName(cols[k]);
         writeValue(g, row.get(k));
       }

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param columns column names in table order
  * @param keyIndexes indexes into {@code columns} of the key columns, in key order; empty when the
- *     table has no primary key (then every column forms the key, see docs/type-mapping.md)
+ *     table has neither a primary key nor a replica-identity index: its message key is then null
+ *     (see docs/type-mapping.md)
  */
 public record RowSchema(String[] columns, int[] keyIndexes) {
 
@@ -56,14 +57,14 @@ public record RowSchema(String[] columns, int[] keyIndexes) {
     return keyIndexes.clone();
   }
 
-  /** Key indexes without a defensive copy, for the encoder's hot path; do not modify. */
-  int[] keyIndexesUnsafe() {
-    return keyIndexes;
+  /** Number of key columns (0: the message key is null). */
+  public int keyCount() {
+    return keyIndexes.length;
   }
 
-  /** Column names without a defensive copy, for the encoder's hot path; do not modify. */
-  String[] columnsUnsafe() {
-    return columns;
+  /** Column index of the i-th key column. */
+  public int keyIndex(int i) {
+    return keyIndexes[i];
   }
 
   @Override

@@ -83,7 +83,7 @@ public final class PgCatalog {
       if (!any) {
         throw new PgSourceException(Reason.NO_SUCH_TABLE, "source '" + settings.name() + "': included table '" + entry
             + "' " + (isPattern(entry) ? "matches no table" : "does not exist") + " in database '" + settings.database()
-            + "'. Fix: create it, or correct the source's 'include' list (entries are schema.table, * and ? allowed).");
+            + "'. Fix: create it, or correct the source's 'include-tables' list (entries are schema.table, * and ? allowed).");
       }
       log.debug("include entry {} matched {} tables", entry, chosen.size() - before);
     }
@@ -93,7 +93,7 @@ public final class PgCatalog {
     }
     if (chosen.isEmpty()) {
       throw new PgSourceException(Reason.NO_SUCH_TABLE, "source '" + settings.name()
-          + "': the exclude list removes every included table. Fix: narrow 'exclude'.");
+          + "': the exclude list removes every included table. Fix: narrow 'exclude-tables'.");
     }
     List<PgTable> tables = new ArrayList<>();
     for (String q : chosen) {
@@ -240,6 +240,20 @@ public final class PgCatalog {
             rs.wasNull() ? null : pid, rs.getString(5)));
       }
     }
+  }
+
+  /**
+   * The slot, waiting up to {@code patience} for a previous reader's walsender to let go of it (the
+   * server releases a slot a moment after its connection closes; longer after a network failure).
+   */
+  public Optional<SlotInfo> slotReleased(java.time.Duration patience) throws SQLException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    Optional<SlotInfo> slot = slot();
+    while (slot.isPresent() && slot.get().active() && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L); // blocking thread: a short wait is fine here
+      slot = slot();
+    }
+    return slot;
   }
 
   /** Fails when the slot is of another plugin or database, or in use by another process. */

@@ -17,7 +17,8 @@ public final class PgConnector {
 
   /** Session settings of every connection: the text forms the type converters parse. */
   public static final String SESSION_OPTIONS =
-      "-c DateStyle=ISO,MDY -c IntervalStyle=iso_8601 -c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex";
+      "-c DateStyle=ISO,MDY -c IntervalStyle=iso_8601 -c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex"
+          + " -c lc_monetary=C";
 
   private final PgSourceSettings settings;
 
@@ -30,13 +31,9 @@ public final class PgConnector {
     return open(false);
   }
 
-  /** A logical replication connection ({@code replication=database}). */
-  public PGConnection connectForReplication() {
-    try {
-      return open(true).unwrap(PGConnection.class);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+  /** A logical replication connection ({@code replication=database}); unwrap {@link PGConnection} to stream. */
+  public Connection connectForReplication() {
+    return open(true);
   }
 
   private Connection open(boolean replication) {
@@ -49,6 +46,9 @@ public final class PgConnector {
     PGProperty.CONNECT_TIMEOUT.set(p, (int) Math.max(1, settings.connectTimeout().toSeconds()));
     PGProperty.APPLICATION_NAME.set(p, "syncline-" + settings.name());
     PGProperty.TCP_KEEP_ALIVE.set(p, true);
+    // snapshot reads take ResultSet.getString: it must be the server's text form, never pgjdbc's
+    // rendering of a binary value, so both paths feed the same converters
+    PGProperty.BINARY_TRANSFER.set(p, false);
     if (replication) {
       PGProperty.REPLICATION.set(p, "database");
       PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");

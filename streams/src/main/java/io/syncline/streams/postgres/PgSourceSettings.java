@@ -64,7 +64,7 @@ public record PgSourceSettings(
     include = List.copyOf(include);
     exclude = List.copyOf(exclude);
     if (include.isEmpty()) {
-      throw invalid(name, "include", "is empty: list the tables to capture, e.g. include = [\"public.*\"]");
+      throw invalid(name, "include-tables", "is empty: list the tables to capture, e.g. include-tables = [\"public.*\"]");
     }
     if (snapshotFetchSize <= 0 || maxBatchSize <= 0) {
       throw invalid(name, "snapshot-fetch-size/max-batch-size", "must be positive");
@@ -98,8 +98,8 @@ public record PgSourceSettings(
           c.hasPath("publication-name") && !c.getString("publication-name").isEmpty()
               ? c.getString("publication-name") : "syncline_" + safe,
           c.getBoolean("create-publication"),
-          c.getStringList("include"),
-          c.getStringList("exclude"),
+          c.getStringList("include-tables"),
+          c.getStringList("exclude-tables"),
           SnapshotMode.valueOf(c.getString("snapshot-mode").toUpperCase(Locale.ROOT)),
           c.getInt("snapshot-fetch-size"),
           c.getInt("max-batch-size"),

@@ -1,0 +1,82 @@
+package io.syncline.streams.postgres;
+
+import io.syncline.persistence.PgPosition;
+import io.syncline.persistence.SourcePosition;
+import io.syncline.streams.capture.CaptureControl;
+import io.syncline.streams.capture.CaptureRecord;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Entry points of the PostgreSQL source: {@link #prepare} checks the server and the configuration
+ * and sets up the publication; {@link #source} reads the initial snapshot (when needed) and then
+ * the logical replication stream, as chunks of {@link CaptureRecord}s.
+ */
+public final class PgCapture {
+
+  private PgCapture() {}
+
+  /**
+   * Checks the server (reachable, password, {@code wal_level}, REPLICATION privilege, slot usable),
+   * resolves the include list and makes sure the publication publishes every table. Blocking: run
+   * it on a blocking dispatcher.
+   *
+   * @throws PgSourceException naming what is wrong and the fix
+   */
+  public static List<PgTable> prepare(PgSourceSettings settings) {
+    PgConnector connector = new PgConnector(settings);
+    try (Connection c = connector.connect()) {
+      PgCatalog catalog = new PgCatalog(settings, c);
+      catalog.checkWalLevel();
+      List<PgTable> tables = catalog.resolveTables();
+      // the replication privilege is checked by opening (and closing) a replication connection
+      try (Connection r = connector.connectForReplication()) {
+        r.isValid(1);
+      }
+      Optional<PgCatalog.SlotInfo> slot = catalog.slotReleased(java.time.Duration.ofSeconds(15));
+      slot.ifPresent(catalog::checkSlotUsable);
+      catalog.ensurePublication(tables);
+      return tables;
+    } catch (SQLException e) {
+      throw connector.translate(e, false);
+    }
+  }
+
+  /**
+   * The capture source: snapshot (if the slot is new, or no table finished its snapshot), then the
+   * stream. Runs on Pekko's blocking I/O dispatcher; materialize it once per {@link PgStart}.
+   */
+  public static Source<List<CaptureRecord>, CaptureControl> source(PgSourceSettings settings, PgStart start) {
+    Control control = new Control();
+    return Source.<List<CaptureRecord>, PgReplicationSession>unfoldResource(
+            () -> PgReplicationSession.open(settings, start, control),
+            session -> Optional.of(session.next()),
+            PgReplicationSession::close)
+        .mapMaterializedValue(n -> control);
+  }
+
+  /** Hands acknowledged positions from the committing stage to the reader thread, which owns the stream. */
+  static final class Control implements CaptureControl {
+    private final AtomicLong pending = new AtomicLong(0);
+
+    @Override
+    public void acknowledge(SourcePosition position) {
+      long lsn = ((PgPosition) position).commitLsn();
+      pending.accumulateAndGet(lsn, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+    }
+
+    @Override
+    public SourcePosition acknowledged() {
+      long v = pending.get();
+      return v == 0 ? null : new PgPosition(v, PgPosition.COMPLETE);
+    }
+
+    long pendingLsn() {
+      return pending.get();
+    }
+  }
+}

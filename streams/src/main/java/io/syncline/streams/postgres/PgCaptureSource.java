@@ -1,0 +1,51 @@
+package io.syncline.streams.postgres;
+
+import io.syncline.streams.capture.CaptureControl;
+import io.syncline.streams.capture.CaptureRecord;
+import io.syncline.streams.capture.CaptureSource;
+import io.syncline.streams.capture.TableStart;
+import io.syncline.streams.event.TableRef;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.stream.javadsl.Source;
+
+/** A PostgreSQL database captured through pgoutput logical replication. */
+public final class PgCaptureSource implements CaptureSource {
+
+  private final PgSourceSettings settings;
+  private volatile List<PgTable> tables;
+
+  public PgCaptureSource(PgSourceSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public String name() {
+    return settings.name();
+  }
+
+  public PgSourceSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public List<TableRef> prepare() {
+    List<PgTable> resolved = PgCapture.prepare(settings);
+    tables = resolved;
+    return resolved.stream().map(PgTable::ref).toList();
+  }
+
+  @Override
+  public Source<List<CaptureRecord>, CaptureControl> open(Map<TableRef, TableStart> recorded) {
+    List<PgTable> t = tables;
+    if (t == null) {
+      throw new IllegalStateException("source '" + settings.name() + "': open() before prepare()");
+    }
+    return PgCapture.source(settings, new PgStart(t, recorded));
+  }
+
+  @Override
+  public int maxBatchSize() {
+    return settings.maxBatchSize();
+  }
+}
