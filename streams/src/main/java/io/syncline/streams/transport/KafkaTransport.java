@@ -1,6 +1,7 @@
 package io.syncline.streams.transport;
 
 import io.syncline.streams.event.TableRef;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -19,11 +20,13 @@ import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -31,6 +34,7 @@ import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.kafka.ProducerMessage;
 import org.apache.pekko.kafka.ProducerSettings;
 import org.apache.pekko.kafka.javadsl.Producer;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,9 +64,12 @@ public final class KafkaTransport implements Transport {
   private final org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer;
   private final ProducerSettings<byte[], byte[]> producerSettings;
   private final Admin admin;
+  private final ClassicActorSystemProvider system;
   private final ConcurrentMap<TableRef, String> topics = new ConcurrentHashMap<>();
 
-  private KafkaTransport(KafkaSettings settings, ProducerSettings<byte[], byte[]> base) {
+  private KafkaTransport(ClassicActorSystemProvider system, KafkaSettings settings,
+      ProducerSettings<byte[], byte[]> base) {
+    this.system = system;
     this.settings = settings;
     this.producer = base.createKafkaProducer();
     this.producerSettings = base.withProducer(producer).withCloseProducerOnStop(false);
@@ -70,7 +77,7 @@ public final class KafkaTransport implements Transport {
     try {
       created = settings.createTopics() ? Admin.create(Map.copyOf(settings.adminProperties())) : null;
     } catch (RuntimeException e) {
-      producer.close(java.time.Duration.ZERO);
+      producer.close(Duration.ZERO);
       throw e;
     }
     this.admin = created;
@@ -90,7 +97,7 @@ public final class KafkaTransport implements Transport {
         .withParallelism(settings.parallelism())
         .withCloseTimeout(settings.closeTimeout());
     try {
-      KafkaTransport transport = new KafkaTransport(settings, base);
+      KafkaTransport transport = new KafkaTransport(system, settings, base);
       log.info("Kafka transport: {}", settings);
       return transport;
     } catch (org.apache.kafka.common.KafkaException e) {
@@ -173,10 +180,31 @@ public final class KafkaTransport implements Transport {
    *
    * @return partition count per topic
    */
-  private CompletableFuture<Map<String, Integer>> awaitLeaders(Collection<String> names) {
-    int timeoutMs = (int) Math.min(Integer.MAX_VALUE, settings.adminTimeout().toMillis());
+  /**
+   * Describes the topics, again every 100 ms while the broker answering does not know one yet
+   * (its metadata may lag just behind the controller's right after creation), until the deadline.
+   */
+  private CompletableFuture<Map<String, TopicDescription>> describeWhenKnown(
+      Collection<String> names, int timeoutMs, long deadline) {
     return admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs(timeoutMs)).allTopicNames()
         .toCompletionStage().toCompletableFuture()
+        .handle((descriptions, error) -> {
+          if (error == null) {
+            return CompletableFuture.completedFuture(descriptions);
+          }
+          if (unwrap(error) instanceof UnknownTopicOrPartitionException && System.nanoTime() < deadline) {
+            return Patterns.after(Duration.ofMillis(100), system,
+                () -> describeWhenKnown(names, timeoutMs, deadline)).toCompletableFuture();
+          }
+          return CompletableFuture.<Map<String, TopicDescription>>failedFuture(unwrap(error));
+        })
+        .thenCompose(f -> f);
+  }
+
+  private CompletableFuture<Map<String, Integer>> awaitLeaders(Collection<String> names) {
+    int timeoutMs = (int) Math.min(Integer.MAX_VALUE, settings.adminTimeout().toMillis());
+    long deadline = System.nanoTime() + settings.adminTimeout().toNanos();
+    return describeWhenKnown(names, timeoutMs, deadline)
         .thenCompose(descriptions -> {
           Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
           Map<String, Integer> counts = new TreeMap<>();
