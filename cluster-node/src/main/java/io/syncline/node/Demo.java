@@ -103,12 +103,12 @@ final class Demo {
         "port", pg.port(),
         "database", "demo",
         "user", "postgres",
-        "include", List.of("public.customers", "public.orders")));
+        "include-tables", List.of("public.customers", "public.orders")));
     Config c = ConfigFactory.empty()
         .withValue("syncline.data-dir", ConfigValueFactory.fromAnyRef(state.toString()))
         .withValue("syncline.sources", ConfigValueFactory.fromIterable(List.of(source.root().unwrapped())))
         .withValue("syncline.transport.sinks", ConfigValueFactory.fromIterable(sinks))
-        .withValue("syncline.transport.jsonl.dir", ConfigValueFactory.fromAnyRef(options.out().toString()))
+        .withValue("syncline.transport.jsonl.directory", ConfigValueFactory.fromAnyRef(options.out().toString()))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0));
     if (kafka != null) {
       c = c.withValue("syncline.transport.kafka.bootstrap-servers", ConfigValueFactory.fromAnyRef(kafka.bootstrapServers()));

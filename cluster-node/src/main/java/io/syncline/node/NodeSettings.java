@@ -20,8 +20,6 @@ public record NodeSettings(
     Path dataDir,
     List<CaptureSource> sources,
     List<String> sinks,
-    Path jsonlDir,
-    boolean jsonlFsync,
     SourceReader.Settings reader,
     boolean joinSelf) {
 
@@ -64,8 +62,6 @@ public record NodeSettings(
           Path.of(c.getString("data-dir")),
           sources,
           sinkList(c),
-          Path.of(c.getString("transport.jsonl.dir")),
-          c.getBoolean("transport.jsonl.fsync"),
           new SourceReader.Settings(r.getDuration("ask-timeout"), r.getDuration("min-backoff"),
               r.getDuration("max-backoff"), 64),
           c.getBoolean("join-self"));

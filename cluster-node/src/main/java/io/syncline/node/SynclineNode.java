@@ -62,8 +62,9 @@ public final class SynclineNode implements AutoCloseable {
     List<Transport> list = new ArrayList<>();
     for (String sink : settings.sinks()) {
       list.add(switch (sink) {
-        case "jsonl" -> new JsonLinesTransport(settings.jsonlDir(), settings.jsonlFsync());
-        case "kafka" -> KafkaTransport.create(system, KafkaSettings.create(config.getConfig("syncline.transport.kafka")));
+        case "jsonl" -> JsonLinesTransport.create(system,
+            JsonLinesTransport.Settings.create(config.getConfig(JsonLinesTransport.Settings.CONFIG_PATH)));
+        case "kafka" -> KafkaTransport.create(system, KafkaSettings.create(config.getConfig(KafkaSettings.CONFIG_PATH)));
         case "noop" -> new NoopTransport();
         default -> throw new IllegalArgumentException("unknown sink " + sink);
       });

@@ -59,7 +59,6 @@ public final class PgServer implements AutoCloseable {
     settings.put("wal_sender_timeout", "60s");
     settings.put("max_connections", "100");
     settings.put("fsync", "off");
-    settings.put("synchronous_commit", "off");
     settings.put("full_page_writes", "off");
     settings.putAll(config);
     long t0 = System.nanoTime();

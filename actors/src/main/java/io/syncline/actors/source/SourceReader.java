@@ -1,0 +1,273 @@
+package io.syncline.actors.source;
+
+import io.syncline.actors.table.TableEntity;
+import io.syncline.persistence.CborSerializable;
+import io.syncline.streams.capture.CaptureControl;
+import io.syncline.streams.capture.CaptureMetrics;
+import io.syncline.streams.capture.CaptureRecord;
+import io.syncline.streams.capture.CaptureSource;
+import io.syncline.streams.capture.DeliveryPipeline;
+import io.syncline.streams.capture.OpCounts;
+import io.syncline.streams.capture.Progress;
+import io.syncline.streams.capture.TableStart;
+import io.syncline.streams.event.TableRef;
+import io.syncline.streams.transport.Transport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+
+/**
+ * Runs one source database: prepares it (checks, publication), asks every table entity what it
+ * recorded, then runs the capture graph
+ * {@code reader → DeliveryPipeline → record progress in table entities → acknowledge source}.
+ * The source is acknowledged only after the transport delivered and the entities persisted, so
+ * nothing is released before the sink has it. On any failure it restarts from what the entities
+ * recorded, with exponential backoff. One per source in the cluster (sharded daemon process).
+ */
+public final class SourceReader {
+
+  /** Messages of the reader. Local only (the daemon process sends Stop): not serialised. */
+  public sealed interface Command {}
+
+  /** Stop capturing and stop the actor. */
+  public enum Stop implements Command, CborSerializable { INSTANCE }
+
+  private record Prepared(List<TableRef> tables) implements Command {}
+
+  private record Loaded(Map<TableRef, TableStart> recorded) implements Command {}
+
+  private record Failed(String phase, Throwable cause) implements Command {}
+
+  private record StreamEnded(Throwable failure) implements Command {}
+
+  private enum Retry implements Command { INSTANCE }
+
+  /** Tunables of the reader. */
+  public record Settings(Duration askTimeout, Duration minBackoff, Duration maxBackoff, int maxProgressMerge) {
+    public static final Settings DEFAULT = new Settings(Duration.ofSeconds(30), Duration.ofSeconds(1),
+        Duration.ofSeconds(30), 64);
+  }
+
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final CaptureSource source;
+  private final Transport transport;
+  private final CaptureMetrics metrics;
+  private final Settings settings;
+  private final ClusterSharding sharding;
+  private final Executor blocking;
+  private final Logger log;
+  private int failures;
+  private long runningSinceNanos;
+
+  private SourceReader(ActorContext<Command> ctx, TimerScheduler<Command> timers, CaptureSource source,
+      Transport transport, CaptureMetrics metrics, Settings settings) {
+    this.ctx = ctx;
+    this.timers = timers;
+    this.source = source;
+    this.transport = transport;
+    this.metrics = metrics;
+    this.settings = settings;
+    this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    this.log = ctx.getLog();
+  }
+
+  public static Behavior<Command> create(CaptureSource source, Transport transport, CaptureMetrics metrics,
+      Settings settings) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      SourceReader r = new SourceReader(ctx, timers, source, transport, metrics, settings);
+      return r.prepare();
+    }));
+  }
+
+  // ------------------------------------------------------------------ preparing
+
+  private Behavior<Command> prepare() {
+    ctx.pipeToSelf(CompletableFuture.supplyAsync(source::prepare, blocking), (tables, err) ->
+        err != null ? new Failed("prepare", unwrap(err)) : new Prepared(tables));
+    return Behaviors.receive(Command.class)
+        .onMessage(Prepared.class, this::onPrepared)
+        .onMessage(Failed.class, this::onFailed)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .build();
+  }
+
+  private Behavior<Command> onPrepared(Prepared p) {
+    log.info("source '{}': capturing {} tables", source.name(), p.tables().size());
+    List<CompletableFuture<Pair<TableRef, TableEntity.State>>> asks = new ArrayList<>();
+    for (TableRef t : p.tables()) {
+      CompletionStage<TableEntity.State> state = sharding.entityRefFor(TableEntity.ENTITY_KEY, t.entityId())
+          .ask(TableEntity.GetState::new, settings.askTimeout());
+      asks.add(state.thenApply(s -> Pair.create(t, s)).toCompletableFuture());
+    }
+    // destinations first (e.g. Kafka topics), then what every table recorded
+    CompletableFuture<Map<TableRef, TableStart>> all = transport.prepare(p.tables()).toCompletableFuture()
+        .thenCompose(ready -> CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)))
+        .thenApply(v -> {
+          Map<TableRef, TableStart> recorded = new HashMap<>();
+          for (var f : asks) {
+            Pair<TableRef, TableEntity.State> pair = f.join();
+            TableEntity.State s = pair.second();
+            recorded.put(pair.first(), new TableStart(s.committed(), s.snapshotCompleted()));
+          }
+          return recorded;
+        });
+    ctx.pipeToSelf(all, (recorded, err) -> err != null ? new Failed("load positions", unwrap(err)) : new Loaded(recorded));
+    return Behaviors.receive(Command.class)
+        .onMessage(Loaded.class, this::onLoaded)
+        .onMessage(Failed.class, this::onFailed)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .build();
+  }
+
+  // ------------------------------------------------------------------ running
+
+  private Behavior<Command> onLoaded(Loaded l) {
+    Map<TableRef, io.syncline.persistence.SourcePosition> committed = new HashMap<>();
+    l.recorded().forEach((t, s) -> {
+      if (s.committed() != null) {
+        committed.put(t, s.committed());
+      }
+    });
+    ActorSystem<?> system = ctx.getSystem();
+    Pair<CaptureControl, Source<List<CaptureRecord>, org.apache.pekko.NotUsed>> pre;
+    Pair<UniqueKillSwitch, CompletionStage<Done>> running;
+    try {
+      pre = source.open(l.recorded()).preMaterialize(system);
+      CaptureControl control = pre.first();
+      running = pre.second()
+          .viaMat(KillSwitches.single(), Keep.right())
+          .via(DeliveryPipeline.flow(transport, committed, metrics, source.maxBatchSize()))
+          .via(recordAndAcknowledge(control))
+          .toMat(Sink.ignore(), Keep.both())
+          .run(system);
+    } catch (RuntimeException e) {
+      return onFailed(new Failed("start", e));
+    }
+    runningSinceNanos = System.nanoTime();
+    ctx.pipeToSelf(running.second(), (done, err) -> new StreamEnded(err == null ? null : unwrap(err)));
+    UniqueKillSwitch killSwitch = running.first();
+    return Behaviors.receive(Command.class)
+        .onMessage(StreamEnded.class, this::onStreamEnded)
+        .onMessageEquals(Stop.INSTANCE, () -> {
+          killSwitch.shutdown();
+          return stopping();
+        })
+        .build();
+  }
+
+  private Behavior<Command> stopping() {
+    return Behaviors.receive(Command.class)
+        .onMessage(StreamEnded.class, e -> Behaviors.stopped())
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  /** Records each delivered batch in the table entities, then acknowledges the source. In order. */
+  private Flow<Progress, Progress, org.apache.pekko.NotUsed> recordAndAcknowledge(CaptureControl control) {
+    return Flow.<Progress>create()
+        .batch(settings.maxProgressMerge(), p -> p, Progress::merge)
+        .mapAsync(1, p -> record(p).thenApply(done -> {
+          if (p.ack() != null) {
+            control.acknowledge(p.ack());
+          }
+          return p;
+        }));
+  }
+
+  private CompletionStage<Done> record(Progress p) {
+    long now = nowMicros();
+    List<CompletableFuture<Done>> asks = new ArrayList<>();
+    p.tables().forEach((table, tp) -> {
+      if (tp.position() != null) {
+        OpCounts c = tp.counts();
+        TableEntity.Counts delta = new TableEntity.Counts(c.inserts(), c.updates(), c.deletes(), c.reads(), c.truncates());
+        asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, table.entityId())
+            .<Done>askWithStatus(reply -> new TableEntity.CommitPosition(tp.position(), source.name(), delta, now, reply),
+                settings.askTimeout())
+            .toCompletableFuture());
+      }
+    });
+    for (CaptureRecord.SnapshotDone s : p.snapshotsDone()) {
+      asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, s.table().entityId())
+          .<Done>askWithStatus(reply -> new TableEntity.CompleteSnapshot(s.position(), s.rows(), now, reply),
+              settings.askTimeout())
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
+  }
+
+  private Behavior<Command> onStreamEnded(StreamEnded e) {
+    if (System.nanoTime() - runningSinceNanos > 2 * settings.maxBackoff().toNanos()) {
+      failures = 0; // it ran well for a while: the next failure starts the backoff over
+    }
+    if (e.failure() == null) {
+      log.info("source '{}': capture stream completed", source.name());
+      return retryLater();
+    }
+    return onFailed(new Failed("capture", e.failure()));
+  }
+
+  private Behavior<Command> onFailed(Failed f) {
+    failures++;
+    Duration backoff = backoff();
+    log.error("source '{}': {} failed ({}); retrying in {} s", source.name(), f.phase(), describe(f.cause()),
+        backoff.toSeconds());
+    log.debug("source '{}': failure detail", source.name(), f.cause());
+    return retryLater();
+  }
+
+  private Behavior<Command> retryLater() {
+    timers.startSingleTimer(Retry.INSTANCE, backoff());
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(Retry.INSTANCE, this::prepare)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  private Duration backoff() {
+    long ms = settings.minBackoff().toMillis() << Math.min(10, Math.max(0, failures - 1));
+    return Duration.ofMillis(Math.min(ms, settings.maxBackoff().toMillis()));
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static long nowMicros() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+  }
+}
