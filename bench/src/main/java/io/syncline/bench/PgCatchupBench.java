@@ -1,0 +1,216 @@
+package io.syncline.bench;
+
+import com.typesafe.config.ConfigFactory;
+import io.syncline.embedded.PgServer;
+import io.syncline.streams.capture.CaptureControl;
+import io.syncline.streams.capture.CaptureMetrics;
+import io.syncline.streams.capture.CaptureRecord;
+import io.syncline.streams.capture.DeliveryPipeline;
+import io.syncline.streams.capture.Progress;
+import io.syncline.streams.postgres.PgCapture;
+import io.syncline.streams.postgres.PgSourceSettings;
+import io.syncline.streams.postgres.PgStart;
+import io.syncline.streams.postgres.PgTable;
+import io.syncline.streams.transport.NoopTransport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * PostgreSQL catch-up of the standard workload (../shared/BENCHMARK.md): the workload runs while
+ * capture is stopped, then each reader is started and timed until the last change is delivered.
+ * Readers, in the same run on the same WAL: {@code pg_recvlogical} (pgoutput to /dev/null, the
+ * reference) and Syncline (decode → envelope JSON → no-op sink). Prints each run, then
+ * {@code RESULT} lines with medians and the ratio to the reference.
+ */
+public final class PgCatchupBench {
+
+  private static final String DB = "bench";
+
+  private PgCatchupBench() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> a = Arrays.asList(args);
+    boolean quick = a.contains("--quick");
+    int runs = a.contains("--runs") ? Integer.parseInt(a.get(a.indexOf("--runs") + 1)) : 3;
+    int rowsPerTxn = quick ? 1_000 : 10_000;
+    long changes = 25L * 4 * rowsPerTxn;
+    System.out.printf("PostgreSQL catch-up: %d changes (25 rounds x 4 transactions x %d rows), %d runs%n",
+        changes, rowsPerTxn, runs);
+
+    Path data = Files.createTempDirectory("syncline-bench-pg");
+    ActorSystem system = ActorSystem.create("bench", ConfigFactory.parseString("pekko.loglevel = WARNING"));
+    List<Double> reference = new ArrayList<>();
+    List<Double> ours = new ArrayList<>();
+    try (PgServer pg = PgServer.start(Map.of("max_wal_size", "4GB", "shared_buffers", "256MB"), data)) {
+      pg.createDatabase(DB);
+      System.out.printf("server: PostgreSQL %s (embedded), java %s%n", pg.version(), System.getProperty("java.version"));
+      for (int run = 1; run <= runs; run++) {
+        long endLsn = prepareRun(pg, rowsPerTxn);
+        // alternate which reader goes first, so neither always gets the warmer caches
+        double ref;
+        double syn;
+        if (run % 2 == 1) {
+          ref = changes / recvlogicalSeconds(pg, endLsn);
+          syn = changes / synclineSeconds(system, pg, changes);
+        } else {
+          syn = changes / synclineSeconds(system, pg, changes);
+          ref = changes / recvlogicalSeconds(pg, endLsn);
+        }
+        reference.add(ref);
+        ours.add(syn);
+        System.out.printf("run %d: pg_recvlogical %.0f rows/s, syncline noop %.0f events/s, ratio %.2f%n",
+            run, ref, syn, syn / ref);
+        dropSlots(pg);
+      }
+    } finally {
+      system.terminate();
+    }
+    double refMedian = median(reference);
+    double synMedian = median(ours);
+    double ratioMedian = median(ratios(ours, reference));
+    System.out.printf("RESULT name=pg_recvlogical_catchup value=%.0f unit=rows/s ratio=na reference=na%n", refMedian);
+    System.out.printf("RESULT name=pg_catchup_noop value=%.0f unit=events/s ratio=%.2f reference=pg_recvlogical%n",
+        synMedian, ratioMedian);
+    System.exit(0);
+  }
+
+  /** Fresh table and slots, then the workload; returns an LSN at or after the workload's last change. */
+  private static long prepareRun(PgServer pg, int rowsPerTxn) throws Exception {
+    pg.execute(DB,
+        "DROP TABLE IF EXISTS t",
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, category VARCHAR(32), domain VARCHAR(64), ts TIMESTAMP)",
+        "CREATE INDEX t_domain ON t (domain)",
+        "DROP PUBLICATION IF EXISTS bench_pub",
+        "CREATE PUBLICATION bench_pub FOR TABLE t",
+        "SELECT pg_create_logical_replication_slot('bench_ref', 'pgoutput')",
+        "SELECT pg_create_logical_replication_slot('bench_syncline', 'pgoutput')");
+    long t0 = System.nanoTime();
+    try (Connection c = pg.connect(DB); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      for (int r = 0; r < 25; r++) {
+        long base = (long) r * 2 * rowsPerTxn;
+        String values = "'cat' || (g % 16), 'host' || g || '.d' || (g % 1000) || '.example.com', now()";
+        s.execute("INSERT INTO t SELECT g, " + values + " FROM generate_series(" + (base + 1) + ", " + (base + rowsPerTxn) + ") g");
+        c.commit();
+        s.execute("INSERT INTO t SELECT g, " + values + " FROM generate_series(" + (base + rowsPerTxn + 1) + ", "
+            + (base + 2L * rowsPerTxn) + ") g");
+        c.commit();
+        s.execute("UPDATE t SET category = 'cat' || ((id + 1) % 16), ts = now() WHERE id BETWEEN " + (base + 1) + " AND "
+            + (base + rowsPerTxn));
+        c.commit();
+        s.execute("DELETE FROM t WHERE id BETWEEN " + (base + rowsPerTxn + 1) + " AND " + (base + 2L * rowsPerTxn));
+        c.commit();
+      }
+      ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text");
+      rs.next();
+      long end = io.syncline.persistence.Lsn.parse(rs.getString(1)).value();
+      // a record past the end, so pg_recvlogical sees --endpos reached without waiting for a keepalive
+      s.execute("SELECT pg_logical_emit_message(false, 'bench-end', '')");
+      c.commit();
+      System.out.printf("workload written in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+      return end;
+    }
+  }
+
+  private static double recvlogicalSeconds(PgServer pg, long endLsn) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("pg_recvlogical", "-h", "localhost", "-p", String.valueOf(pg.port()),
+        "-U", "postgres", "-d", DB, "--slot", "bench_ref", "--start", "--no-loop",
+        "-o", "proto_version=1", "-o", "publication_names=bench_pub", "-o", "messages=true",
+        "-E", new io.syncline.persistence.Lsn(endLsn).toString(), "-f", "/dev/null");
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException("pg_recvlogical failed (exit " + (p.isAlive() ? "timeout" : p.exitValue()) + ")");
+    }
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static double synclineSeconds(ActorSystem system, PgServer pg, long changes) throws Exception {
+    PgSourceSettings settings = PgSourceSettings.create(ConfigFactory.parseMap(Map.of(
+            "name", "bench", "host", "localhost", "port", pg.port(), "database", DB, "user", "postgres",
+            "include-tables", List.of("public.t"), "slot-name", "bench_syncline", "publication-name", "bench_pub",
+            "snapshot-mode", "never", "create-publication", false)),
+        ConfigFactory.load().getConfig("syncline.source-defaults.postgres"));
+    long t0 = System.nanoTime();
+    List<PgTable> tables = PgCapture.prepare(settings);
+    Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre =
+        PgCapture.source(settings, new PgStart(tables, Map.of())).preMaterialize(system);
+    CaptureControl control = pre.first();
+    AtomicLong delivered = new AtomicLong();
+    CompletableFuture<Long> finished = new CompletableFuture<>();
+    Pair<UniqueKillSwitch, java.util.concurrent.CompletionStage<org.apache.pekko.Done>> run = pre.second()
+        .viaMat(KillSwitches.single(), Keep.right())
+        .via(DeliveryPipeline.flow(new NoopTransport(), Map.of(), new CaptureMetrics(), settings.maxBatchSize()))
+        .map((Progress p) -> {
+          if (p.ack() != null) {
+            control.acknowledge(p.ack());
+          }
+          if (delivered.addAndGet(p.events()) >= changes) {
+            finished.complete(System.nanoTime());
+          }
+          return p;
+        })
+        .toMat(Sink.ignore(), Keep.both())
+        .run(system);
+    run.second().whenComplete((d, e) -> {
+      if (e != null) {
+        finished.completeExceptionally(e);
+      }
+    });
+    long end = finished.get(10, TimeUnit.MINUTES);
+    run.first().shutdown();
+    run.second().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    return (end - t0) / 1e9;
+  }
+
+  /** Drops both slots once their walsenders have let go of them (a moment after the readers stop). */
+  private static void dropSlots(PgServer pg) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try (Connection c = pg.connect(DB); Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'bench_%' AND active")) {
+        rs.next();
+        if (rs.getLong(1) == 0 || System.nanoTime() > deadline) {
+          break;
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    pg.execute(DB, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'bench_%'");
+  }
+
+  private static List<Double> ratios(List<Double> a, List<Double> b) {
+    List<Double> r = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      r.add(a.get(i) / b.get(i));
+    }
+    return r;
+  }
+
+  static double median(List<Double> xs) {
+    List<Double> s = new ArrayList<>(xs);
+    s.sort(Double::compare);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+}
