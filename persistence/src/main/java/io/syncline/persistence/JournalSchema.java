@@ -24,11 +24,13 @@ import org.slf4j.LoggerFactory;
  * Creates the event journal and snapshot tables of pekko-persistence-jdbc when they are missing.
  *
  * <p>We ship our own DDL ({@code io/syncline/persistence/journal/h2.sql} and {@code postgres.sql})
- * instead of calling pekko-persistence-jdbc's {@code SchemaUtils.createIfNotExists}: that helper
- * lives in a testkit package and logs every failing statement at DEBUG and carries on, so a script
- * that does not run on H2 2.x (or a second run of its {@code CREATE UNIQUE INDEX} without
- * {@code IF NOT EXISTS}) looks like success. Every statement here is {@code IF NOT EXISTS}, so the
- * script runs on every start and any error fails the returned stage.
+ * instead of calling pekko-persistence-jdbc's {@code SchemaUtils.createIfNotExists}. Its H2 script
+ * does run on H2 2.5.252 (checked with {@code createIfNotExists("jdbc-journal", system)}), but the
+ * helper lives in a testkit package, its no-argument form looks for a shared database named
+ * {@code slick}, and it logs every failing statement at DEBUG and carries on: its second run
+ * already fails on {@code CREATE UNIQUE INDEX} without {@code IF NOT EXISTS}, silently, so a real
+ * failure (wrong database, missing rights) would look like success too. Every statement here is
+ * {@code IF NOT EXISTS}, so the script runs on every start and any error fails the returned stage.
  *
  * <p>Call it once at start-up and wait for it before the first entity persists. The JDBC work runs
  * on Pekko's blocking dispatcher over a connection of the shared {@code syncline} pool. On

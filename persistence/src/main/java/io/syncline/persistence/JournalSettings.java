@@ -23,8 +23,11 @@ import java.util.Objects;
  */
 public record JournalSettings(Kind kind, String url, String user, String password) {
 
+  /** Name of the database that journal, snapshot store and read journal share. */
+  public static final String SHARED_DB_NAME = "syncline";
+
   /** Path of the shared database's settings in the configuration. */
-  public static final String SHARED_DB_PATH = "pekko-persistence-jdbc.shared-databases.syncline";
+  public static final String SHARED_DB_PATH = "pekko-persistence-jdbc.shared-databases." + SHARED_DB_NAME;
 
   private static final String H2_FILE_PREFIX = "jdbc:h2:file:";
 
@@ -97,7 +100,13 @@ public record JournalSettings(Kind kind, String url, String user, String passwor
     return create(config).toConfig().withFallback(config);
   }
 
-  /** The pekko-persistence-jdbc overlay for the shared database {@code syncline}. */
+  /**
+   * The persistence overlay: the shared database {@code syncline} (profile, driver, URL,
+   * credentials), and the plugin selection and {@code use-shared-db} keys that our
+   * {@code reference.conf} also sets. Those override keys of Pekko's and pekko-persistence-jdbc's
+   * own {@code reference.conf}, and which duplicate wins depends on the classpath order, so the
+   * overlay repeats them to win in every order.
+   */
   public Config toConfig() {
     return ConfigFactory.parseMap(
         Map.of(
@@ -105,7 +114,12 @@ public record JournalSettings(Kind kind, String url, String user, String passwor
             SHARED_DB_PATH + ".db.driver", kind.driver(),
             SHARED_DB_PATH + ".db.url", url,
             SHARED_DB_PATH + ".db.user", user,
-            SHARED_DB_PATH + ".db.password", password),
+            SHARED_DB_PATH + ".db.password", password,
+            "pekko.persistence.journal.plugin", "jdbc-journal",
+            "pekko.persistence.snapshot-store.plugin", "jdbc-snapshot-store",
+            "jdbc-journal.use-shared-db", SHARED_DB_NAME,
+            "jdbc-snapshot-store.use-shared-db", SHARED_DB_NAME,
+            "jdbc-read-journal.use-shared-db", SHARED_DB_NAME),
         "syncline.journal (JournalSettings)");
   }
 

@@ -89,6 +89,50 @@ class JournalSchemaTest {
         .allSatisfy(sql -> assertThat(sql).contains("IF NOT EXISTS").doesNotContain(";"));
   }
 
+  @Test
+  void shouldSelectTheJdbcPluginsWhateverReferenceConfWinsOnTheClasspath() {
+    // what the config looks like when pekko's own reference.conf files come first on the classpath
+    Config pluginDefaultsFirst =
+        ConfigFactory.parseString(
+                "pekko.persistence.journal.plugin = \"\"\n"
+                    + "pekko.persistence.snapshot-store.plugin = \"\"\n"
+                    + "jdbc-journal.use-shared-db = null\n"
+                    + "jdbc-snapshot-store.use-shared-db = null\n"
+                    + "jdbc-read-journal.use-shared-db = null")
+            .withFallback(ConfigFactory.load());
+
+    Config applied = JournalSettings.applyTo(pluginDefaultsFirst);
+
+    assertThat(applied.getString("pekko.persistence.journal.plugin")).isEqualTo("jdbc-journal");
+    assertThat(applied.getString("pekko.persistence.snapshot-store.plugin")).isEqualTo("jdbc-snapshot-store");
+    assertThat(applied.getString("jdbc-journal.use-shared-db")).isEqualTo("syncline");
+    assertThat(applied.getString("jdbc-snapshot-store.use-shared-db")).isEqualTo("syncline");
+    assertThat(applied.getString("jdbc-read-journal.use-shared-db")).isEqualTo("syncline");
+  }
+
+  @Test
+  void shouldPickProfileAndDriverPerKindAndMakeRelativeH2PathsAbsolute() {
+    JournalSettings h2 = new JournalSettings(JournalSettings.Kind.H2, "jdbc:h2:file:data/journal;DB_CLOSE_DELAY=0", "sa", "secret");
+    assertThat(h2.url())
+        .isEqualTo("jdbc:h2:file:" + Path.of("data/journal").toAbsolutePath().normalize() + ";DB_CLOSE_DELAY=0");
+    assertThat(h2.toString()).doesNotContain("secret");
+
+    Config postgres =
+        JournalSettings.applyTo(
+            ConfigFactory.load(
+                ConfigFactory.parseString(
+                    "syncline.journal { kind = postgres, url = \"jdbc:postgresql://db:5432/syncline\", password = pw }")));
+    assertThat(postgres.getString(JournalSettings.SHARED_DB_PATH + ".profile")).isEqualTo("slick.jdbc.PostgresProfile$");
+    assertThat(postgres.getString(JournalSettings.SHARED_DB_PATH + ".db.driver")).isEqualTo("org.postgresql.Driver");
+    assertThat(postgres.getString(JournalSettings.SHARED_DB_PATH + ".db.url")).isEqualTo("jdbc:postgresql://db:5432/syncline");
+    assertThat(postgres.getString(JournalSettings.SHARED_DB_PATH + ".db.password")).isEqualTo("pw");
+
+    assertThatThrownBy(() -> JournalSettings.create(
+            ConfigFactory.load(ConfigFactory.parseString("syncline.journal.kind = postgres"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("jdbc:postgresql:");
+  }
+
   private ActorSystem<Void> start(String name) {
     Config config =
         JournalSettings.applyTo(
