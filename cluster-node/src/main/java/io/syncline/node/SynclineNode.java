@@ -1,6 +1,7 @@
 package io.syncline.node;
 
 import com.typesafe.config.Config;
+import io.syncline.persistence.JournalSettings;
 import io.syncline.streams.capture.CaptureMetrics;
 import io.syncline.streams.capture.CaptureSource;
 import io.syncline.streams.transport.FanOutTransport;
@@ -31,7 +32,9 @@ public final class SynclineNode implements AutoCloseable {
   }
 
   /** Starts a node from a fully resolved config (application config with reference defaults). */
-  public static SynclineNode start(Config config) {
+  public static SynclineNode start(Config loaded) {
+    // the journal keys are set again on top: Pekko's own reference.conf files must not win over ours
+    Config config = JournalSettings.applyTo(loaded);
     NodeSettings settings = NodeSettings.create(config);
     Map<String, CaptureMetrics> metrics = new LinkedHashMap<>();
     for (CaptureSource s : settings.sources()) {

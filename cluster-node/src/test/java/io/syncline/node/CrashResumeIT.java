@@ -183,8 +183,8 @@ class CrashResumeIT {
 
   private static void assertPositionsNeverWentBackwards(Path state) throws Exception {
     // overrides must take part in resolution: the journal URL is ${syncline.data-dir}/journal
-    var cfg = ConfigFactory.load(ConfigFactory.parseString(
-        "syncline.data-dir = \"" + state + "\"\npekko.actor.provider = local\npekko.remote.artery.canonical.port = 0"));
+    var cfg = io.syncline.persistence.JournalSettings.applyTo(ConfigFactory.load(ConfigFactory.parseString(
+        "syncline.data-dir = \"" + state + "\"\npekko.actor.provider = local\npekko.remote.artery.canonical.port = 0")));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "journal-reader", cfg);
     try {
       JdbcReadJournal journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class,

@@ -202,7 +202,9 @@ public final class TableEntity
 
     State apply(SnapshotCompleted event) {
       SourcePosition position = accepts(event.position()) ? event.position() : committed;
-      return new State(entityId, position, versionVector, counters, true, lastCommitMicros);
+      // the snapshot's rows are counted here, once: snapshot batches carry no position to commit
+      Counts read = new Counts(0, 0, 0, event.rows(), 0);
+      return new State(entityId, position, versionVector, counters.plus(read), true, lastCommitMicros);
     }
 
     State apply(SnapshotRestarted event) {
