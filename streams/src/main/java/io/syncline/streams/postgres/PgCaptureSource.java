@@ -45,6 +45,11 @@ public final class PgCaptureSource implements CaptureSource {
   }
 
   @Override
+  public String toString() {
+    return "PgCaptureSource[" + settings + "]"; // PgSourceSettings never prints the password
+  }
+
+  @Override
   public int maxBatchSize() {
     return settings.maxBatchSize();
   }

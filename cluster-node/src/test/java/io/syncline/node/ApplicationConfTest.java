@@ -1,0 +1,66 @@
+package io.syncline.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.syncline.persistence.JournalSettings;
+import io.syncline.streams.postgres.PgCaptureSource;
+import io.syncline.streams.transport.KafkaSettings;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** conf/application.conf, the documented configuration, must stay a valid configuration. */
+class ApplicationConfTest {
+
+  private static final Path CONF = Path.of("").toAbsolutePath().getParent().resolve("conf/application.conf");
+
+  private static Config load() {
+    return JournalSettings.applyTo(ConfigFactory.load(ConfigFactory.parseFile(CONF.toFile())));
+  }
+
+  @Test
+  void shouldReadTheDocumentedConfiguration() {
+    NodeSettings settings = NodeSettings.create(load());
+    assertThat(settings.sources()).singleElement().isInstanceOfSatisfying(PgCaptureSource.class, s -> {
+      assertThat(s.settings().name()).isEqualTo("shop");
+      assertThat(s.settings().include()).containsExactly("public.*");
+      assertThat(s.settings().slotName()).isEqualTo("syncline_shop");
+    });
+    assertThat(settings.sinks()).containsExactly("jsonl");
+    Config kafka = load().getConfig(KafkaSettings.CONFIG_PATH)
+        .withValue("bootstrap-servers", com.typesafe.config.ConfigValueFactory.fromAnyRef("localhost:9092"));
+    assertThat(KafkaSettings.create(kafka).topicPattern()).isEqualTo("${prefix}.${schema}.${table}");
+    assertThat(KafkaSettings.create(kafka).producerProperties()).containsEntry("acks", "all");
+  }
+
+  @Test
+  void shouldNeverPrintThePassword() {
+    Config c = ConfigFactory.parseString("syncline.sources = [{ kind = postgres, name = s, database = d, user = u,"
+        + " password = \"hunter2-secret\", include-tables = [\"public.t\"] }]").withFallback(load());
+    NodeSettings settings = NodeSettings.create(c);
+    assertThat(settings.toString()).doesNotContain("hunter2-secret");
+    assertThat(settings.sources().get(0).toString()).doesNotContain("hunter2-secret");
+  }
+
+  @Test
+  void shouldNameAnUnknownSourceKind() {
+    Config c = ConfigFactory.parseString("syncline.sources = [{ kind = oracle, name = x }]").withFallback(load());
+    assertThatThrownBy(() -> NodeSettings.create(c))
+        .hasMessageContaining("syncline.sources[0].kind 'oracle' is not supported");
+  }
+
+  @Test
+  void shouldRefuseTwoSourcesWithOneName() {
+    String entry = "{ kind = postgres, name = dup, database = d, user = u, include-tables = [\"public.t\"] }";
+    Config c = ConfigFactory.parseString("syncline.sources = [" + entry + ", " + entry + "]").withFallback(load());
+    assertThatThrownBy(() -> NodeSettings.create(c)).hasMessageContaining("two sources are named 'dup'");
+  }
+
+  @Test
+  void shouldNameAnUnknownSink() {
+    Config c = ConfigFactory.parseString("syncline.transport.sinks = [s3]").withFallback(load());
+    assertThatThrownBy(() -> NodeSettings.create(c)).hasMessageContaining("unknown sink 's3'");
+  }
+}
