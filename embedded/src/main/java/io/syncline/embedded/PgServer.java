@@ -60,6 +60,9 @@ public final class PgServer implements AutoCloseable {
     settings.put("max_connections", "100");
     settings.put("fsync", "off");
     settings.put("full_page_writes", "off");
+    // the logical walsender sends a commit at the WAL writer's next cycle: 200 ms by default,
+    // which would be most of the capture latency (measured: p50 183 ms -> 7 ms)
+    settings.put("wal_writer_delay", "10ms");
     settings.putAll(config);
     long t0 = System.nanoTime();
     try {
