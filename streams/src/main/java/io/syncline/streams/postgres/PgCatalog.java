@@ -219,7 +219,8 @@ public final class PgCatalog {
       if ("42501".equals(e.getSQLState())) {
         throw new PgSourceException(Reason.PUBLICATION, "source '" + settings.name() + "': user '" + settings.user()
             + "' may not create or alter publication '" + settings.publicationName()
-            + "' (it must own the tables). Fix: have the table owner or a superuser run: " + sql
+            + "' (it must own the tables and have CREATE on database '" + settings.database()
+            + "'). Fix: have the table owner or a superuser run: " + sql
             + " ; then set create-publication = false.", e);
       }
       throw e;

@@ -287,6 +287,38 @@ class PgCaptureIT {
     assertThat(harness.delivered()).as("nothing of the quiet table").isEmpty();
   }
 
+  @Test
+  void shouldAnswerKeepalivesSoAnIdleConnectionOutlivesTheSendersTimeout() throws Exception {
+    // a role whose walsenders give up after 2 s without a reply: only a reader that answers survives
+    pg.execute(DB,
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'keepalive_user') THEN"
+            + " CREATE ROLE keepalive_user LOGIN REPLICATION PASSWORD 'ka-pass'; END IF; END $$",
+        "ALTER ROLE keepalive_user SET wal_sender_timeout = '2s'",
+        "DROP TABLE IF EXISTS idle_t",
+        "CREATE TABLE idle_t (id int PRIMARY KEY)",
+        "ALTER TABLE idle_t OWNER TO keepalive_user",
+        "GRANT CREATE ON DATABASE " + DB + " TO keepalive_user");
+    capture("keepalive", List.of("public.idle_t"),
+        Map.of("user", "keepalive_user", "password", "ka-pass", "heartbeat-interval", "0s"));
+    int pidBefore = walsenderPid(slot);
+    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(7).toNanos());
+    pg.execute(DB, "INSERT INTO idle_t VALUES (1)");
+    List<Delivered> d = harness.awaitCount("idle_t", 1, WAIT);
+    assertThat(d.get(0).after().get("id").asInt()).isEqualTo(1);
+    assertThat(walsenderPid(slot)).as("the same replication connection served throughout").isEqualTo(pidBefore);
+  }
+
+  private static int walsenderPid(String slot) throws Exception {
+    try (Connection c = pg.connect(DB); PreparedStatement ps = c.prepareStatement(
+        "SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
   private static long currentWalLsn() throws Exception {
     try (Connection c = pg.connect(DB); ResultSet rs = c.createStatement().executeQuery("SELECT pg_current_wal_lsn()::text")) {
       rs.next();
