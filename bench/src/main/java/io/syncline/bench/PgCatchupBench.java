@@ -67,13 +67,24 @@ public final class PgCatchupBench {
         // alternate which reader goes first, so neither always gets the warmer caches
         double ref;
         double syn;
+        double[] cpu = new double[4];
         if (run % 2 == 1) {
-          ref = changes / recvlogicalSeconds(pg, endLsn);
-          syn = changes / synclineSeconds(system, pg, changes);
+          ref = changes / recvlogicalSeconds(pg, data, endLsn);
+          cpu[0] = lastClientCpu;
+          cpu[1] = lastServerCpu;
+          syn = changes / synclineSeconds(system, pg, data, changes);
+          cpu[2] = lastClientCpu;
+          cpu[3] = lastServerCpu;
         } else {
-          syn = changes / synclineSeconds(system, pg, changes);
-          ref = changes / recvlogicalSeconds(pg, endLsn);
+          syn = changes / synclineSeconds(system, pg, data, changes);
+          cpu[2] = lastClientCpu;
+          cpu[3] = lastServerCpu;
+          ref = changes / recvlogicalSeconds(pg, data, endLsn);
+          cpu[0] = lastClientCpu;
+          cpu[1] = lastServerCpu;
         }
+        System.out.printf("run %d cpu seconds: pg_recvlogical client %.1f + walsender %.1f; syncline jvm %.1f + walsender %.1f%n",
+            run, cpu[0], cpu[1], cpu[2], cpu[3]);
         reference.add(ref);
         ours.add(syn);
         System.out.printf("run %d: pg_recvlogical %.0f rows/s, syncline noop %.0f events/s, ratio %.2f%n",
@@ -130,22 +141,80 @@ public final class PgCatchupBench {
     }
   }
 
-  private static double recvlogicalSeconds(PgServer pg, long endLsn) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("pg_recvlogical", "-h", "localhost", "-p", String.valueOf(pg.port()),
+  /** CPU seconds of the last measured reader itself, and of the server's walsender for it. */
+  private static double lastClientCpu;
+  private static double lastServerCpu;
+
+  private static double recvlogicalSeconds(PgServer pg, Path data, long endLsn) throws Exception {
+    String cmd = String.join(" ", "pg_recvlogical", "-h", "localhost", "-p", String.valueOf(pg.port()),
         "-U", "postgres", "-d", DB, "--slot", "bench_ref", "--start", "--no-loop",
         "-o", "proto_version=1", "-o", "publication_names=bench_pub", "-o", "messages=true",
         "-E", new io.syncline.persistence.Lsn(endLsn).toString(), "-f", "/dev/null");
+    // `times` prints the CPU time of the shell's finished children: pg_recvlogical's own CPU
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd + " && times");
     pb.redirectErrorStream(true);
-    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    double serverBefore = serverChildrenCpuSeconds(data);
     long t0 = System.nanoTime();
     Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-      throw new IllegalStateException("pg_recvlogical failed (exit " + (p.isAlive() ? "timeout" : p.exitValue()) + ")");
+      throw new IllegalStateException("pg_recvlogical failed (exit " + (p.isAlive() ? "timeout" : p.exitValue()) + "): " + out);
     }
-    return (System.nanoTime() - t0) / 1e9;
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    String[] lines = out.strip().split("\n");
+    lastClientCpu = parseTimes(lines[lines.length - 1]);
+    lastServerCpu = awaitServerChildrenCpu(pg, data, serverBefore);
+    return seconds;
   }
 
-  private static double synclineSeconds(ActorSystem system, PgServer pg, long changes) throws Exception {
+  /** "0m1.234s 0m0.456s" (user, system) → seconds. */
+  static double parseTimes(String line) {
+    double total = 0;
+    for (String part : line.trim().split("\\s+")) {
+      int m = part.indexOf('m');
+      total += Double.parseDouble(part.substring(0, m)) * 60 + Double.parseDouble(part.substring(m + 1, part.length() - 1));
+    }
+    return total;
+  }
+
+  /**
+   * CPU seconds of the server's exited backends (the postmaster's reaped children: a walsender's
+   * CPU lands here once its connection ends), from /proc/&lt;postmaster pid&gt;/stat.
+   */
+  static double serverChildrenCpuSeconds(Path data) throws Exception {
+    String pid = Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim();
+    String stat = Files.readString(Path.of("/proc", pid, "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // after the command name: field 3 is f[0]; cutime and cstime are fields 16 and 17
+    long ticks = Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    return ticks / 100.0;
+  }
+
+  /** Waits (up to 30 s) until no bench slot is active (walsenders exited and reaped), then returns the server CPU used. */
+  private static double awaitServerChildrenCpu(PgServer pg, Path data, double before) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      try (Connection c = pg.connect(DB); Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'bench_%' AND active")) {
+        rs.next();
+        if (rs.getLong(1) == 0) {
+          break;
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    TimeUnit.MILLISECONDS.sleep(300); // the postmaster reaps the exited walsender
+    return serverChildrenCpuSeconds(data) - before;
+  }
+
+  private static double processCpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime() / 1e9;
+  }
+
+  private static double synclineSeconds(ActorSystem system, PgServer pg, Path data, long changes) throws Exception {
+    double serverBefore = serverChildrenCpuSeconds(data);
+    double jvmBefore = processCpuSeconds();
     PgSourceSettings settings = PgSourceSettings.create(ConfigFactory.parseMap(Map.of(
             "name", "bench", "host", "localhost", "port", pg.port(), "database", DB, "user", "postgres",
             "include-tables", List.of("public.t"), "slot-name", "bench_syncline", "publication-name", "bench_pub",
@@ -178,8 +247,10 @@ public final class PgCatchupBench {
       }
     });
     long end = finished.get(10, TimeUnit.MINUTES);
+    lastClientCpu = processCpuSeconds() - jvmBefore;
     run.first().shutdown();
     run.second().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    lastServerCpu = awaitServerChildrenCpu(pg, data, serverBefore);
     return (end - t0) / 1e9;
   }
 
