@@ -31,7 +31,10 @@ public record PgPosition(long commitLsn, long index) implements SourcePosition, 
 
   @Override
   public boolean isAfter(SourcePosition other) {
-    return compareTo((PgPosition) other) > 0;
+    if (!(other instanceof PgPosition p)) {
+      throw new IllegalArgumentException("cannot order a PostgreSQL position against " + other.getClass().getSimpleName());
+    }
+    return compareTo(p) > 0;
   }
 
   @Override

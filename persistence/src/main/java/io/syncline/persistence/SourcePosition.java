@@ -9,8 +9,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
  * or renamed (its JSON type name is part of the journal format).
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
-@JsonSubTypes({@JsonSubTypes.Type(value = PgPosition.class, name = "pg")})
-public sealed interface SourcePosition extends CborSerializable permits PgPosition {
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = PgPosition.class, name = "pg"),
+  @JsonSubTypes.Type(value = BinlogPosition.class, name = "binlog")
+})
+public sealed interface SourcePosition extends CborSerializable permits PgPosition, BinlogPosition {
 
   /** True when this position is strictly after {@code other} (same source kind). */
   boolean isAfter(SourcePosition other);

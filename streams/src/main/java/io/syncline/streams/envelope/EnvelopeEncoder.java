@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.syncline.persistence.BinlogPosition;
 import io.syncline.persistence.PgPosition;
 import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.event.ChangeEvent;
@@ -169,6 +170,16 @@ public final class EnvelopeEncoder {
   private static void writePosition(JsonGenerator g, SourcePosition position) throws IOException {
     if (position instanceof PgPosition p) {
       g.writeNumberField("lsn", p.commitLsn());
+    } else if (position instanceof BinlogPosition b) {
+      // Debezium's MySQL source fields
+      g.writeStringField("file", b.file());
+      g.writeNumberField("pos", b.offset());
+      g.writeNumberField("row", b.index() == BinlogPosition.COMPLETE ? 0 : Math.max(0, b.index() - 1));
+      if (b.gtid() == null) {
+        g.writeNullField("gtid");
+      } else {
+        g.writeStringField("gtid", b.gtid());
+      }
     } else if (position != null) {
       throw new IllegalArgumentException("no envelope fields for position kind " + position.getClass().getName());
     }

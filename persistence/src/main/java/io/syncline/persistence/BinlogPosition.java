@@ -1,0 +1,59 @@
+package io.syncline.persistence;
+
+/**
+ * A position in a MySQL/MariaDB binary log.
+ *
+ * <p>{@code file} and {@code offset} locate the start of the transaction (its GTID or BEGIN event),
+ * {@code index} is the 1-based order of the row change inside it ({@link #COMPLETE}: the whole
+ * transaction), like {@link PgPosition}. {@code gtid} is the GTID of that transaction when the
+ * server uses GTIDs (MariaDB {@code domain-server-sequence}, MySQL {@code uuid:n}), else null: it is
+ * kept to resume on another server of the same topology, while order on one server is by file and
+ * offset. Binlog file names share a base and differ by a numeric suffix that grows by one per file.
+ */
+public record BinlogPosition(String file, long offset, long index, String gtid)
+    implements SourcePosition, Comparable<BinlogPosition> {
+
+  public static final long COMPLETE = Long.MAX_VALUE;
+
+  public BinlogPosition {
+    if (file == null || file.isBlank()) {
+      throw new IllegalArgumentException("binlog position needs a file name");
+    }
+    if (offset < 0 || index < 0) {
+      throw new IllegalArgumentException("binlog offset and index must not be negative: " + offset + "/" + index);
+    }
+  }
+
+  /** The numeric suffix of the file name ({@code mariadb-bin.000042} → 42). */
+  public long fileNumber() {
+    int dot = file.lastIndexOf('.');
+    try {
+      return Long.parseLong(file.substring(dot + 1));
+    } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      throw new IllegalArgumentException("binlog file name '" + file + "' has no numeric suffix", e);
+    }
+  }
+
+  @Override
+  public int compareTo(BinlogPosition o) {
+    int c = Long.compare(fileNumber(), o.fileNumber());
+    if (c != 0) {
+      return c;
+    }
+    c = Long.compare(offset, o.offset);
+    return c != 0 ? c : Long.compare(index, o.index);
+  }
+
+  @Override
+  public boolean isAfter(SourcePosition other) {
+    if (!(other instanceof BinlogPosition b)) {
+      throw new IllegalArgumentException("cannot order a binlog position against " + other.getClass().getSimpleName());
+    }
+    return compareTo(b) > 0;
+  }
+
+  @Override
+  public String display() {
+    return file + ":" + offset + (index == COMPLETE ? "" : "#" + index) + (gtid == null ? "" : " (" + gtid + ")");
+  }
+}
