@@ -1,5 +1,6 @@
 package io.syncline.streams.postgres;
 
+import io.syncline.streams.capture.TablePatterns;
 import io.syncline.streams.event.TableRef;
 import io.syncline.streams.postgres.PgSourceException.Reason;
 import java.sql.Connection;
@@ -70,7 +71,7 @@ public final class PgCatalog {
     }
     Set<String> chosen = new LinkedHashSet<>();
     for (String entry : settings.include()) {
-      Pattern p = glob(entry);
+      Pattern p = TablePatterns.glob(entry);
       int before = chosen.size();
       boolean any = false;
       for (String[] t : all) {
@@ -82,13 +83,13 @@ public final class PgCatalog {
       }
       if (!any) {
         throw new PgSourceException(Reason.NO_SUCH_TABLE, "source '" + settings.name() + "': included table '" + entry
-            + "' " + (isPattern(entry) ? "matches no table" : "does not exist") + " in database '" + settings.database()
+            + "' " + (TablePatterns.isPattern(entry) ? "matches no table" : "does not exist") + " in database '" + settings.database()
             + "'. Fix: create it, or correct the source's 'include-tables' list (entries are schema.table, * and ? allowed).");
       }
       log.debug("include entry {} matched {} tables", entry, chosen.size() - before);
     }
     for (String entry : settings.exclude()) {
-      Pattern p = glob(entry);
+      Pattern p = TablePatterns.glob(entry);
       chosen.removeIf(q -> p.matcher(q).matches());
     }
     if (chosen.isEmpty()) {
@@ -305,23 +306,6 @@ public final class PgCatalog {
       }
     }
     return out;
-  }
-
-  static boolean isPattern(String entry) {
-    return entry.indexOf('*') >= 0 || entry.indexOf('?') >= 0;
-  }
-
-  /** {@code public.order_*} → regex; {@code *} any characters, {@code ?} one character. */
-  static Pattern glob(String entry) {
-    StringBuilder re = new StringBuilder();
-    for (char ch : entry.toCharArray()) {
-      switch (ch) {
-        case '*' -> re.append(".*");
-        case '?' -> re.append('.');
-        default -> re.append(Pattern.quote(String.valueOf(ch)));
-      }
-    }
-    return Pattern.compile(re.toString());
   }
 
   public static String quoteIdent(String ident) {

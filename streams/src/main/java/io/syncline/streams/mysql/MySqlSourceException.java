@@ -1,0 +1,36 @@
+package io.syncline.streams.mysql;
+
+/**
+ * A MySQL/MariaDB source cannot run as configured. The message names the source, what is wrong and
+ * the fix; it never contains a password.
+ */
+public final class MySqlSourceException extends RuntimeException {
+
+  /** What went wrong, so callers and tests can tell the cases apart. */
+  public enum Reason {
+    UNREACHABLE,
+    WRONG_PASSWORD,
+    BINLOG_OFF,
+    BINLOG_FORMAT_NOT_ROW,
+    ROW_IMAGE_NOT_FULL,
+    SERVER_ID_CONFLICT,
+    POSITION_PURGED,
+    NO_SUCH_TABLE,
+    OTHER
+  }
+
+  private final Reason reason;
+
+  public MySqlSourceException(Reason reason, String message, Throwable cause) {
+    super(message, cause);
+    this.reason = reason;
+  }
+
+  public MySqlSourceException(Reason reason, String message) {
+    this(reason, message, null);
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}
