@@ -11,8 +11,6 @@ import com.github.shyiko.mysql.binlog.BinaryLogClient;
 import com.github.shyiko.mysql.binlog.event.EventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
-import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
-import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer.CompatibilityMode;
 import io.syncline.embedded.MariaDbServer;
 import io.syncline.persistence.BinlogPosition;
 import io.syncline.streams.envelope.EnvelopeEncoder;
@@ -21,6 +19,7 @@ import io.syncline.streams.event.Op;
 import io.syncline.streams.event.Row;
 import io.syncline.streams.event.RowSchema;
 import io.syncline.streams.event.TableRef;
+import io.syncline.streams.mysql.types.BinlogDeserializers;
 import io.syncline.streams.mysql.types.BinlogValueConverter;
 import io.syncline.streams.mysql.types.Collations;
 import io.syncline.streams.mysql.types.MySqlColumn;
@@ -46,8 +45,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Golden test of the MySQL/MariaDB type mapping against a real MariaDB: rows of every supported
- * type are read from the row binlog with mysql-binlog-connector-java (in the compatibility modes
- * Syncline uses), converted by {@link MySqlColumn#fromTableMap} + {@link MySqlValueConverters}
+ * type are read from the row binlog with mysql-binlog-connector-java (through
+ * {@link BinlogDeserializers#create()}: the compatibility modes Syncline uses, signed TIME), converted by {@link MySqlColumn#fromTableMap} + {@link MySqlValueConverters}
  * and encoded by the {@link EnvelopeEncoder}; their {@code after} JSON must equal
  * {@code src/test/resources/golden/mysql/all_types.json}. The column descriptions from
  * {@code information_schema} must equal those from the TABLE_MAP event.
@@ -76,7 +75,7 @@ class MySqlTypesGoldenIT {
         c_enum enum('sad','ok','happy'), c_set set('a','b','c','d') CHARACTER SET latin1,
         c_date date, c_time time(6), c_time0 time, c_datetime datetime(6), c_datetime0 datetime, c_datetime3 datetime(3),
         c_timestamp timestamp(6) NULL, c_year year,
-        c_json json, c_point point, c_geometry geometry
+        c_json json, c_point point, c_geometry geometry, c_time2 time(2), c_time3 time(3)
       ) DEFAULT CHARSET=utf8mb4""";
 
   private static final String[] ROWS = {
@@ -89,7 +88,8 @@ class MySqlTypesGoldenIT {
       'happy', 'a,c,d',
       '2024-02-29', '10:20:30.123456', '838:59:59', '2024-01-15 10:20:30.123456', '2024-01-15 10:20:30', '2024-01-15 10:20:30.1',
       '2024-01-15 10:20:30.5', 2024,
-      '{"b": 1, "a": [1, 2.5, "x"]}', ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('LINESTRING(0 0,1 1)'))""",
+      '{"b": 1, "a": [1, 2.5, "x"]}', ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('LINESTRING(0 0,1 1)'),
+      '10:20:30.12', '-10:20:30.123')""",
     """
     INSERT INTO all_types VALUES (2,
       -128, 255, -32768, 65535, -8388608, 16777215, -2147483648, 4294967295,
@@ -100,7 +100,8 @@ class MySqlTypesGoldenIT {
       '', 'a,b,c,d',
       '1000-01-01', '00:00:00', '00:00:00', '1000-01-01 00:00:00', '9999-12-31 23:59:59', '2024-01-15 10:20:30.999',
       '1970-01-01 05:30:01', 1901,
-      '[]', ST_GeomFromText('POINT(-1.5 0)'), ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'))""",
+      '[]', ST_GeomFromText('POINT(-1.5 0)'), ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'),
+      '00:00:00', '-00:00:00.001')""",
     """
     INSERT INTO all_types (id) VALUES (3)""",
     """
@@ -116,6 +117,12 @@ class MySqlTypesGoldenIT {
     INSERT INTO all_types (id, c_date, c_datetime, c_datetime0, c_datetime3, c_timestamp, c_time0, c_varchar_latin1)
       VALUES (6, '0001-01-01', '1582-10-04 23:59:59.999999', '1582-10-15 00:00:00', '2024-00-00 00:00:00',
         '0000-00-00 00:00:00', '-00:00:00', x'e9818d8f909d')""",
+    """
+    INSERT INTO all_types (id, c_time, c_time0, c_time2, c_time3)
+      VALUES (7, '-838:59:59.999999', '-00:00:01', '-10:20:30.5', '-838:59:59.999')""",
+    """
+    INSERT INTO all_types (id, c_time, c_time0, c_time2, c_time3)
+      VALUES (8, '-00:00:00.000001', '-838:59:59', '-00:00:00.01', '23:59:59.999')""",
   };
 
   private static final List<JsonNode> afters = new ArrayList<>();
@@ -139,10 +146,7 @@ class MySqlTypesGoldenIT {
     client.setBinlogFilename(position[0]);
     client.setBinlogPosition(Long.parseLong(position[1]));
     client.setKeepAlive(false);
-    EventDeserializer deserializer = new EventDeserializer();
-    deserializer.setCompatibilityMode(CompatibilityMode.DATE_AND_TIME_AS_LONG_MICRO,
-        CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY);
-    client.setEventDeserializer(deserializer);
+    client.setEventDeserializer(BinlogDeserializers.create());
     client.registerEventListener(event -> {
       EventData data = event.getData();
       if (data instanceof TableMapEventData || data instanceof WriteRowsEventData) {

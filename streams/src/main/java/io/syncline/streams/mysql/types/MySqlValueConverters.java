@@ -25,7 +25,8 @@ import java.util.TimeZone;
  * The converters from mysql-binlog-connector-java row cells to the JSON value model, one per
  * column, chosen by {@link #converterFor(MySqlColumn)} (see docs/type-mapping.md, MySQL / MariaDB).
  * The deserializer must run with {@code CompatibilityMode.DATE_AND_TIME_AS_LONG_MICRO} and
- * {@code CHAR_AND_BINARY_AS_BYTE_ARRAY}; it then hands over, per type:
+ * {@code CHAR_AND_BINARY_AS_BYTE_ARRAY}, as {@link BinlogDeserializers#create()} does; it then hands
+ * over, per type (checked against MariaDB 11.4.5 by {@code MySqlTypesGoldenIT}):
  * <ul>
  *   <li>tinyint, smallint, mediumint, int: {@code Integer}, sign-extended even for UNSIGNED
  *       columns; bigint: {@code Long}, likewise</li>
@@ -38,8 +39,8 @@ import java.util.TimeZone;
  *   <li>(date and datetime before 1582-10-15 are counted on the Julian calendar by the library's
  *       {@code java.util.Calendar} fallback: converted back here, see {@code civil})</li>
  *   <li>timestamp: {@code Long}, microseconds since the epoch (a real instant)</li>
- *   <li>time: {@code Long}, microseconds since midnight; the library drops the sign of negative
- *       TIME values (it reads TIME2 as unsigned), so they arrive wrong: see docs/type-mapping.md</li>
+ *   <li>time: {@code Long}, signed microseconds; the library alone drops the sign of negative TIME
+ *       values (it reads TIME2 as unsigned), {@link BinlogDeserializers#create()} keeps it</li>
  *   <li>year: {@code Integer}, 1900 + the stored byte, so the zero year {@code 0000} arrives as 1900
  *       (1900 itself is not a valid YEAR value)</li>
  *   <li>zero dates ({@code 0000-00-00}, also with zero month or day) and zero datetimes: {@code null},

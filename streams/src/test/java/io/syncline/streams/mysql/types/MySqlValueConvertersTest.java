@@ -223,6 +223,25 @@ class MySqlValueConvertersTest {
     assertThat(convert(col(Kind.TIME), -3_600_000_000L)).isEqualTo("-01:00:00.000000");
   }
 
+  private static long timeV2(int fsp, int... stored) throws Exception {
+    return BinlogDeserializers.timeV2Micros(fsp,
+        new com.github.shyiko.mysql.binlog.io.ByteArrayInputStream(bytes(stored)));
+  }
+
+  @Test
+  void shouldDecodeTime2AsSignedMicrosecondsAtEveryFsp() throws Exception {
+    // 10:20:30 = hms 0x00A51E, offset by 0x800000
+    assertThat(timeV2(0, 0x80, 0xA5, 0x1E)).isEqualTo(37_230_000_000L);
+    assertThat(timeV2(0, 0x7F, 0xFF, 0xFF)).isEqualTo(-1_000_000L); // -00:00:01
+    assertThat(timeV2(0, 0x80, 0x00, 0x00)).isEqualTo(0L);
+    assertThat(timeV2(2, 0x80, 0xA5, 0x1E, 12)).isEqualTo(37_230_120_000L); // 10:20:30.12
+    assertThat(timeV2(2, 0x7F, 0xFF, 0xFF, 0xCE)).isEqualTo(-500_000L); // -00:00:00.50, fraction in complement
+    assertThat(timeV2(4, 0x80, 0xA5, 0x1E, 0x04, 0xD2)).isEqualTo(37_230_123_400L); // 10:20:30.1234
+    assertThat(timeV2(3, 0x7F, 0xFF, 0xFF, 0xFF, 0xF6)).isEqualTo(-1_000L); // -00:00:00.001
+    assertThat(timeV2(6, 0x80, 0xA5, 0x1E, 0x01, 0xE2, 0x40)).isEqualTo(37_230_123_456L); // 10:20:30.123456
+    assertThat(timeV2(6, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF)).isEqualTo(-1L); // -00:00:00.000001
+  }
+
   @Test
   void shouldWriteDatetimesWithoutZoneAndSixFractionDigits() {
     assertThat(convert(col(Kind.DATETIME), libraryMicros(2024, 1, 15, 10, 20, 30, 123_456)))
