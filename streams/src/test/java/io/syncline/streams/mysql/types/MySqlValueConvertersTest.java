@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.shyiko.mysql.binlog.event.TableMapEventData;
+import com.github.shyiko.mysql.binlog.event.TableMapEventMetadata;
+import com.github.shyiko.mysql.binlog.event.TableMapEventMetadata.DefaultCharset;
 import io.syncline.streams.event.JsonText;
 import io.syncline.streams.mysql.types.MySqlColumn.Kind;
 import java.io.Serializable;
@@ -314,6 +317,56 @@ class MySqlValueConvertersTest {
   }
 
   // ---------------------------------------------------------------- columns
+
+  @Test
+  void shouldReadColumnsFromATableMapWithTheDefaultCharsetForm() {
+    TableMapEventData map = new TableMapEventData();
+    map.setDatabase("shop");
+    map.setTable("items");
+    // id int unsigned, name varchar(200) latin1, data varbinary, note text utf8mb4, mood enum,
+    // shape geometry, code char(20) latin1, tag binary(4), made year
+    map.setColumnTypes(bytes(3, 15, 15, 252, 254, 255, 254, 254, 13));
+    map.setColumnMetadata(new int[] {0, 200, 10, 2, (247 << 8) | 1, 4, (254 << 8) | 20, (254 << 8) | 4, 0});
+    TableMapEventMetadata meta = new TableMapEventMetadata();
+    meta.setColumnNames(List.of("id", "name", "data", "note", "mood", "shape", "code", "tag", "made"));
+    BitSet signedness = new BitSet();
+    signedness.set(0);
+    signedness.set(8); // MariaDB marks YEAR unsigned; it stays a plain YEAR
+    meta.setSignedness(signedness);
+    DefaultCharset charsets = new DefaultCharset();
+    charsets.setDefaultCharsetCollation(8);
+    // indexes count character columns only, geometry included: name 0, data 1, note 2, shape 3, code 4, tag 5
+    charsets.setCharsetCollations(java.util.Map.of(1, 63, 2, 45, 3, 63, 5, 63));
+    meta.setDefaultCharset(charsets);
+    DefaultCharset enumCharsets = new DefaultCharset();
+    enumCharsets.setDefaultCharsetCollation(45);
+    meta.setEnumAndSetDefaultCharset(enumCharsets);
+    meta.setEnumStrValues(List.<String[]>of(new String[] {"sad", "happy"}));
+    map.setEventMetadata(meta);
+
+    assertThat(MySqlColumn.fromTableMap(map)).containsExactly(
+        new MySqlColumn("id", Kind.INT, true, 0, null, List.of()),
+        new MySqlColumn("name", Kind.TEXT, false, 0, "latin1", List.of()),
+        new MySqlColumn("data", Kind.BINARY, false, 0, null, List.of()),
+        new MySqlColumn("note", Kind.TEXT, false, 0, "utf8mb4", List.of()),
+        new MySqlColumn("mood", Kind.ENUM, false, 0, "utf8mb4", List.of("sad", "happy")),
+        new MySqlColumn("shape", Kind.GEOMETRY, false, 0, null, List.of()),
+        new MySqlColumn("code", Kind.TEXT, false, 0, "latin1", List.of()),
+        new MySqlColumn("tag", Kind.BINARY, false, 4, null, List.of()),
+        new MySqlColumn("made", Kind.YEAR, false, 0, null, List.of()));
+  }
+
+  @Test
+  void shouldAskForFullRowMetadataWhenTheTableMapHasNoNames() {
+    TableMapEventData map = new TableMapEventData();
+    map.setDatabase("shop");
+    map.setTable("items");
+    map.setColumnTypes(bytes(3));
+    map.setColumnMetadata(new int[] {0});
+    map.setEventMetadata(new TableMapEventMetadata());
+    assertThatThrownBy(() -> MySqlColumn.fromTableMap(map))
+        .hasMessageContaining("shop.items").hasMessageContaining("binlog_row_metadata=FULL");
+  }
 
   @Test
   void shouldParseEnumAndSetLabelsOfColumnType() {
