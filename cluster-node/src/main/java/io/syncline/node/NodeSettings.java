@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.syncline.actors.source.SourceReader;
 import io.syncline.streams.capture.CaptureSource;
+import io.syncline.streams.mysql.MySqlCaptureSource;
+import io.syncline.streams.mysql.MySqlSourceSettings;
 import io.syncline.streams.postgres.PgCaptureSource;
 import io.syncline.streams.postgres.PgSourceSettings;
 import java.nio.file.Path;
@@ -48,8 +50,10 @@ public record NodeSettings(
         CaptureSource source = switch (kind) {
           case "postgres", "postgresql" -> new PgCaptureSource(
               PgSourceSettings.create(e, c.getConfig("source-defaults.postgres")));
+          case "mariadb", "mysql" -> new MySqlCaptureSource(
+              MySqlSourceSettings.create(e, c.getConfig("source-defaults.mysql")));
           default -> throw new IllegalArgumentException("syncline.sources[" + i + "].kind '" + kind
-              + "' is not supported: use kind = postgres");
+              + "' is not supported: use kind = postgres or mariadb");
         };
         if (!names.add(source.name())) {
           throw new IllegalArgumentException("syncline.sources: two sources are named '" + source.name()

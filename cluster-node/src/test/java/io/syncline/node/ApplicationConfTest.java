@@ -45,6 +45,21 @@ class ApplicationConfTest {
   }
 
   @Test
+  void shouldReadAMariaDbSourceBesideAPostgresOne() {
+    Config c = ConfigFactory.parseString("syncline.sources = ["
+        + "{ kind = postgres, name = pg, database = d, user = u, include-tables = [\"public.t\"] },"
+        + "{ kind = mariadb, name = shop, host = db, port = 3307, user = cdc, server-id = 4242, include-tables = [\"shop.*\"] }]")
+        .withFallback(load());
+    NodeSettings settings = NodeSettings.create(c);
+    assertThat(settings.sources()).hasSize(2);
+    assertThat(settings.sources().get(1)).isInstanceOfSatisfying(io.syncline.streams.mysql.MySqlCaptureSource.class, s -> {
+      assertThat(s.settings().serverId()).isEqualTo(4242);
+      assertThat(s.settings().port()).isEqualTo(3307);
+      assertThat(s.settings().include()).containsExactly("shop.*");
+    });
+  }
+
+  @Test
   void shouldNameAnUnknownSourceKind() {
     Config c = ConfigFactory.parseString("syncline.sources = [{ kind = oracle, name = x }]").withFallback(load());
     assertThatThrownBy(() -> NodeSettings.create(c))

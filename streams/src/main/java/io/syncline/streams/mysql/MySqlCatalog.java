@@ -32,8 +32,11 @@ public final class MySqlCatalog {
     this.conn = conn;
   }
 
-  /** A table to capture: database, name, and its primary-key columns (empty: null message key). */
-  public record MySqlTable(String database, String table, List<String> keyColumns) {
+  /**
+   * A table to capture: database, name, its primary-key columns (empty: null message key) and, on
+   * MariaDB, which LONGTEXT columns hold JSON (the binlog cannot tell).
+   */
+  public record MySqlTable(String database, String table, List<String> keyColumns, Set<String> jsonColumns) {
     public String qualifiedName() {
       return database + "." + table;
     }
@@ -166,7 +169,8 @@ public final class MySqlCatalog {
       int dot = q.indexOf('.');
       String db = q.substring(0, dot);
       String table = q.substring(dot + 1);
-      tables.add(new MySqlTable(db, table, primaryKey(db, table)));
+      tables.add(new MySqlTable(db, table, primaryKey(db, table),
+          io.syncline.streams.mysql.types.MySqlColumn.mariaDbJsonColumns(conn, db, table)));
     }
     return tables;
   }

@@ -1,0 +1,206 @@
+package io.syncline.streams.mysql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.syncline.embedded.MariaDbServer;
+import io.syncline.persistence.BinlogPosition;
+import io.syncline.streams.capture.CaptureControl;
+import io.syncline.streams.capture.CaptureMetrics;
+import io.syncline.streams.capture.CaptureRecord;
+import io.syncline.streams.capture.DeliveryPipeline;
+import io.syncline.streams.capture.TableStart;
+import io.syncline.streams.event.TableRef;
+import io.syncline.streams.transport.OutRecord;
+import io.syncline.streams.transport.Outgoing;
+import io.syncline.streams.transport.Transport;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The MariaDB binlog source against a real server: inserts, updates, deletes, positions, resume. */
+class MySqlCaptureIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static MariaDbServer server;
+  private static ActorSystem system;
+
+  @BeforeAll
+  static void setUp() {
+    server = MariaDbServer.shared();
+    server.createDatabase("cap");
+    system = ActorSystem.create("mysql-capture-it");
+  }
+
+  @AfterAll
+  static void tearDown() {
+    system.terminate();
+  }
+
+  /** Runs a source into a collecting transport, acknowledging as the source reader does. */
+  private static final class Run implements AutoCloseable {
+    final ConcurrentLinkedQueue<OutRecord> records = new ConcurrentLinkedQueue<>();
+    final CaptureMetrics metrics = new CaptureMetrics();
+    final UniqueKillSwitch killSwitch;
+    final CompletionStage<Done> done;
+
+    Run(MySqlCaptureSource source, Map<TableRef, TableStart> recorded) {
+      source.prepare();
+      Transport collect = new Transport() {
+        @Override
+        public CompletionStage<Done> prepare(Collection<TableRef> tables) {
+          return CompletableFuture.completedFuture(Done.getInstance());
+        }
+
+        @Override
+        public <P> Flow<Outgoing<P>, P, NotUsed> flow() {
+          return Flow.<Outgoing<P>>create().map(o -> {
+            records.addAll(o.records());
+            return o.passThrough();
+          });
+        }
+
+        @Override
+        public String name() {
+          return "collect";
+        }
+
+        @Override
+        public void close() {}
+      };
+      Map<TableRef, io.syncline.persistence.SourcePosition> committed = new HashMap<>();
+      recorded.forEach((t, s) -> committed.put(t, s.committed()));
+      Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre = source.open(recorded).preMaterialize(system);
+      Pair<UniqueKillSwitch, CompletionStage<Done>> r = pre.second().viaMat(KillSwitches.single(), Keep.right())
+          .via(DeliveryPipeline.flow(collect, committed, metrics, 1000))
+          .map(p -> {
+            if (p.ack() != null) {
+              pre.first().acknowledge(p.ack());
+            }
+            return p;
+          })
+          .toMat(Sink.ignore(), Keep.both()).run(system);
+      killSwitch = r.first();
+      done = r.second();
+    }
+
+    List<JsonNode> await(int n) throws Exception {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (records.size() < n) {
+        if (done.toCompletableFuture().isDone()) {
+          done.toCompletableFuture().join();
+          throw new AssertionError("capture ended early");
+        }
+        assertThat(System.nanoTime()).as("%d records within 60 s, have %d", n, records.size()).isLessThan(deadline);
+        LockSupport.parkNanos(50_000_000L);
+      }
+      List<JsonNode> out = new ArrayList<>();
+      for (OutRecord r : records) {
+        out.add(JSON.readTree(r.value()));
+      }
+      return out;
+    }
+
+    @Override
+    public void close() throws Exception {
+      killSwitch.shutdown();
+      done.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static MySqlCaptureSource source(String name) {
+    return new MySqlCaptureSource(MySqlSourceSettings.create(ConfigFactory.parseMap(Map.of(
+            "name", name, "host", "localhost", "port", server.port(), "user", "root",
+            "include-tables", List.of("cap." + name), "snapshot-mode", "never")),
+        ConfigFactory.parseResources("reference.conf").resolve().getConfig("syncline.source-defaults.mysql")));
+  }
+
+  /** Waits until the server serves a binlog dump (our reader is connected). */
+  private static void awaitDumpThreads(int n) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (Connection c = server.connect(""); ResultSet rs = c.createStatement().executeQuery(
+          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) {
+        rs.next();
+        if (rs.getInt(1) >= n) {
+          return;
+        }
+      }
+      LockSupport.parkNanos(50_000_000L);
+    }
+    throw new AssertionError("no binlog dump thread after 30 s");
+  }
+
+  @Test
+  void shouldStreamInsertsUpdatesAndDeletesWithKeysAndPositions() throws Exception {
+    server.execute("cap", "DROP TABLE IF EXISTS basic",
+        "CREATE TABLE basic (id INT PRIMARY KEY, v VARCHAR(20), n DECIMAL(10,2)) CHARSET utf8mb4");
+    try (Run run = new Run(source("basic"), Map.of())) {
+      awaitDumpThreads(1);
+      server.execute("cap", "INSERT INTO basic VALUES (1, 'one', 1.50), (2, 'zwei ü', NULL)",
+          "UPDATE basic SET n = 2.25 WHERE id = 1", "DELETE FROM basic WHERE id = 2");
+      List<JsonNode> d = run.await(4);
+      assertThat(d).extracting(x -> x.get("op").asText()).containsExactly("c", "c", "u", "d");
+      assertThat(d.get(0).get("after").toString()).isEqualTo("{\"id\":1,\"v\":\"one\",\"n\":\"1.50\"}");
+      assertThat(d.get(1).get("after").toString()).isEqualTo("{\"id\":2,\"v\":\"zwei ü\",\"n\":null}");
+      assertThat(d.get(2).get("before").toString()).isEqualTo("{\"id\":1,\"v\":\"one\",\"n\":\"1.50\"}");
+      assertThat(d.get(2).get("after").toString()).isEqualTo("{\"id\":1,\"v\":\"one\",\"n\":\"2.25\"}");
+      assertThat(d.get(3).get("before").toString()).isEqualTo("{\"id\":2,\"v\":\"zwei ü\",\"n\":null}");
+      assertThat(d.get(3).get("after").isNull()).isTrue();
+      assertThat(d.get(0).at("/source/connector").asText()).isEqualTo("mysql");
+      assertThat(d.get(0).at("/source/db").asText()).isEqualTo("cap");
+      assertThat(d.get(0).at("/source/file").asText()).startsWith("mariadb-bin.");
+      assertThat(d.get(0).at("/source/gtid").asText()).matches("0-1-\\d+");
+      assertThat(d.get(0).at("/transaction/id").asText()).isEqualTo(d.get(0).at("/source/gtid").asText());
+      assertThat(d.get(1).at("/transaction/total_order").asLong()).isEqualTo(2);
+      assertThat(d.get(2).at("/source/pos").asLong()).isGreaterThan(d.get(0).at("/source/pos").asLong());
+      assertThat(new String(run.records.peek().key())).isEqualTo("{\"id\":1}");
+    }
+  }
+
+  @Test
+  void shouldResumeFromTheRecordedTransactionDroppingWhatWasDelivered() throws Exception {
+    server.execute("cap", "DROP TABLE IF EXISTS resume", "CREATE TABLE resume (id INT PRIMARY KEY)");
+    List<JsonNode> first;
+    TableRef table = new TableRef("mysql", "resume", "cap", "cap", "resume");
+    try (Run run = new Run(source("resume"), Map.of())) {
+      awaitDumpThreads(1);
+      server.execute("cap", "INSERT INTO resume VALUES (1), (2)", "INSERT INTO resume VALUES (3), (4)");
+      first = run.await(4);
+    }
+    // the table recorded only the first transaction: reading resumes at it, it is dropped, the rest comes
+    BinlogPosition firstTxn = new BinlogPosition(first.get(0).at("/source/file").asText(),
+        first.get(0).at("/source/pos").asLong(), BinlogPosition.COMPLETE, first.get(0).at("/source/gtid").asText());
+    server.execute("cap", "INSERT INTO resume VALUES (5)");
+    try (Run run = new Run(source("resume"), Map.of(table, new TableStart(firstTxn, true)))) {
+      List<JsonNode> second = run.await(3);
+      assertThat(second).extracting(x -> x.at("/after/id").asInt()).containsExactly(3, 4, 5);
+      assertThat(run.metrics.skippedDuplicates()).isEqualTo(2);
+    }
+  }
+}
