@@ -7,38 +7,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.syncline.embedded.MariaDbServer;
 import io.syncline.persistence.BinlogPosition;
-import io.syncline.streams.capture.CaptureControl;
-import io.syncline.streams.capture.CaptureMetrics;
-import io.syncline.streams.capture.CaptureRecord;
-import io.syncline.streams.capture.DeliveryPipeline;
+import io.syncline.streams.capture.SourceRun;
 import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
-import io.syncline.streams.transport.OutRecord;
-import io.syncline.streams.transport.Outgoing;
-import io.syncline.streams.transport.Transport;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.UniqueKillSwitch;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,77 +38,6 @@ class MySqlCaptureIT {
   @AfterAll
   static void tearDown() {
     system.terminate();
-  }
-
-  /** Runs a source into a collecting transport, acknowledging as the source reader does. */
-  private static final class Run implements AutoCloseable {
-    final ConcurrentLinkedQueue<OutRecord> records = new ConcurrentLinkedQueue<>();
-    final CaptureMetrics metrics = new CaptureMetrics();
-    final UniqueKillSwitch killSwitch;
-    final CompletionStage<Done> done;
-
-    Run(MySqlCaptureSource source, Map<TableRef, TableStart> recorded) {
-      source.prepare();
-      Transport collect = new Transport() {
-        @Override
-        public CompletionStage<Done> prepare(Collection<TableRef> tables) {
-          return CompletableFuture.completedFuture(Done.getInstance());
-        }
-
-        @Override
-        public <P> Flow<Outgoing<P>, P, NotUsed> flow() {
-          return Flow.<Outgoing<P>>create().map(o -> {
-            records.addAll(o.records());
-            return o.passThrough();
-          });
-        }
-
-        @Override
-        public String name() {
-          return "collect";
-        }
-
-        @Override
-        public void close() {}
-      };
-      Map<TableRef, io.syncline.persistence.SourcePosition> committed = new HashMap<>();
-      recorded.forEach((t, s) -> committed.put(t, s.committed()));
-      Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre = source.open(recorded).preMaterialize(system);
-      Pair<UniqueKillSwitch, CompletionStage<Done>> r = pre.second().viaMat(KillSwitches.single(), Keep.right())
-          .via(DeliveryPipeline.flow(collect, committed, metrics, 1000))
-          .map(p -> {
-            if (p.ack() != null) {
-              pre.first().acknowledge(p.ack());
-            }
-            return p;
-          })
-          .toMat(Sink.ignore(), Keep.both()).run(system);
-      killSwitch = r.first();
-      done = r.second();
-    }
-
-    List<JsonNode> await(int n) throws Exception {
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (records.size() < n) {
-        if (done.toCompletableFuture().isDone()) {
-          done.toCompletableFuture().join();
-          throw new AssertionError("capture ended early");
-        }
-        assertThat(System.nanoTime()).as("%d records within 60 s, have %d", n, records.size()).isLessThan(deadline);
-        LockSupport.parkNanos(50_000_000L);
-      }
-      List<JsonNode> out = new ArrayList<>();
-      for (OutRecord r : records) {
-        out.add(JSON.readTree(r.value()));
-      }
-      return out;
-    }
-
-    @Override
-    public void close() throws Exception {
-      killSwitch.shutdown();
-      done.toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
   }
 
   private static MySqlCaptureSource source(String name) {
@@ -160,7 +67,7 @@ class MySqlCaptureIT {
   void shouldStreamInsertsUpdatesAndDeletesWithKeysAndPositions() throws Exception {
     server.execute("cap", "DROP TABLE IF EXISTS basic",
         "CREATE TABLE basic (id INT PRIMARY KEY, v VARCHAR(20), n DECIMAL(10,2)) CHARSET utf8mb4");
-    try (Run run = new Run(source("basic"), Map.of())) {
+    try (SourceRun run = new SourceRun(system, source("basic"), Map.of())) {
       awaitDumpThreads(1);
       server.execute("cap", "INSERT INTO basic VALUES (1, 'one', 1.50), (2, 'zwei ü', NULL)",
           "UPDATE basic SET n = 2.25 WHERE id = 1", "DELETE FROM basic WHERE id = 2");
@@ -188,7 +95,7 @@ class MySqlCaptureIT {
     server.execute("cap", "DROP TABLE IF EXISTS resume", "CREATE TABLE resume (id INT PRIMARY KEY)");
     List<JsonNode> first;
     TableRef table = new TableRef("mysql", "resume", "cap", "cap", "resume");
-    try (Run run = new Run(source("resume"), Map.of())) {
+    try (SourceRun run = new SourceRun(system, source("resume"), Map.of())) {
       awaitDumpThreads(1);
       server.execute("cap", "INSERT INTO resume VALUES (1), (2)", "INSERT INTO resume VALUES (3), (4)");
       first = run.await(4);
@@ -197,7 +104,7 @@ class MySqlCaptureIT {
     BinlogPosition firstTxn = new BinlogPosition(first.get(0).at("/source/file").asText(),
         first.get(0).at("/source/pos").asLong(), BinlogPosition.COMPLETE, first.get(0).at("/source/gtid").asText());
     server.execute("cap", "INSERT INTO resume VALUES (5)");
-    try (Run run = new Run(source("resume"), Map.of(table, new TableStart(firstTxn, true)))) {
+    try (SourceRun run = new SourceRun(system, source("resume"), Map.of(table, new TableStart(firstTxn, true)))) {
       List<JsonNode> second = run.await(3);
       assertThat(second).extracting(x -> x.at("/after/id").asInt()).containsExactly(3, 4, 5);
       assertThat(run.metrics.skippedDuplicates()).isEqualTo(2);

@@ -1,0 +1,115 @@
+package io.syncline.streams.capture;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncline.persistence.SourcePosition;
+import io.syncline.streams.event.TableRef;
+import io.syncline.streams.transport.OutRecord;
+import io.syncline.streams.transport.Outgoing;
+import io.syncline.streams.transport.Transport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Test helper: runs any {@link CaptureSource} through the real delivery pipeline into an in-memory
+ * transport, acknowledging the source after each batch as the source reader does (minus entities).
+ */
+public final class SourceRun implements AutoCloseable {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public final ConcurrentLinkedQueue<OutRecord> records = new ConcurrentLinkedQueue<>();
+  public final CaptureMetrics metrics = new CaptureMetrics();
+  private final UniqueKillSwitch killSwitch;
+  private final CompletionStage<Done> done;
+
+  public SourceRun(ActorSystem system, CaptureSource source, Map<TableRef, TableStart> recorded) {
+    source.prepare();
+    Map<TableRef, SourcePosition> committed = new HashMap<>();
+    recorded.forEach((t, s) -> {
+      if (s.committed() != null) {
+        committed.put(t, s.committed());
+      }
+    });
+    Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre = source.open(recorded).preMaterialize(system);
+    Pair<UniqueKillSwitch, CompletionStage<Done>> r = pre.second().viaMat(KillSwitches.single(), Keep.right())
+        .via(DeliveryPipeline.flow(new Collecting(), committed, metrics, 1000))
+        .map(p -> {
+          if (p.ack() != null) {
+            pre.first().acknowledge(p.ack());
+          }
+          return p;
+        })
+        .toMat(Sink.ignore(), Keep.both()).run(system);
+    killSwitch = r.first();
+    done = r.second();
+  }
+
+  /** Waits for at least {@code n} delivered records (60 s at most) and returns all, parsed. */
+  public List<JsonNode> await(int n) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (records.size() < n) {
+      if (done.toCompletableFuture().isDone()) {
+        done.toCompletableFuture().join();
+        throw new AssertionError("capture ended before " + n + " records");
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(n + " records not delivered within 60 s, have " + records.size());
+      }
+      LockSupport.parkNanos(50_000_000L);
+    }
+    List<JsonNode> out = new ArrayList<>();
+    for (OutRecord r : records) {
+      out.add(JSON.readTree(r.value()));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() throws Exception {
+    killSwitch.shutdown();
+    done.toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private final class Collecting implements Transport {
+    @Override
+    public CompletionStage<Done> prepare(Collection<TableRef> tables) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    @Override
+    public <P> Flow<Outgoing<P>, P, NotUsed> flow() {
+      return Flow.<Outgoing<P>>create().map(o -> {
+        records.addAll(o.records());
+        return o.passThrough();
+      });
+    }
+
+    @Override
+    public String name() {
+      return "collect";
+    }
+
+    @Override
+    public void close() {}
+  }
+}
