@@ -4,16 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.event.TableRef;
+import io.syncline.streams.testing.CollectingTransport;
 import io.syncline.streams.transport.OutRecord;
-import io.syncline.streams.transport.Outgoing;
-import io.syncline.streams.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +21,6 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.UniqueKillSwitch;
-import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -37,7 +33,8 @@ public final class SourceRun implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  public final ConcurrentLinkedQueue<OutRecord> records = new ConcurrentLinkedQueue<>();
+  private final CollectingTransport transport = new CollectingTransport();
+  public final ConcurrentLinkedQueue<OutRecord> records = transport.records;
   public final CaptureMetrics metrics = new CaptureMetrics();
   private final UniqueKillSwitch killSwitch;
   private final CompletionStage<Done> done;
@@ -52,7 +49,7 @@ public final class SourceRun implements AutoCloseable {
     });
     Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre = source.open(recorded).preMaterialize(system);
     Pair<UniqueKillSwitch, CompletionStage<Done>> r = pre.second().viaMat(KillSwitches.single(), Keep.right())
-        .via(DeliveryPipeline.flow(new Collecting(), committed, metrics, 1000))
+        .via(DeliveryPipeline.flow(transport, committed, metrics, 1000))
         .map(p -> {
           if (p.ack() != null) {
             pre.first().acknowledge(p.ack());
@@ -88,28 +85,5 @@ public final class SourceRun implements AutoCloseable {
   public void close() throws Exception {
     killSwitch.shutdown();
     done.toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  private final class Collecting implements Transport {
-    @Override
-    public CompletionStage<Done> prepare(Collection<TableRef> tables) {
-      return CompletableFuture.completedFuture(Done.getInstance());
-    }
-
-    @Override
-    public <P> Flow<Outgoing<P>, P, NotUsed> flow() {
-      return Flow.<Outgoing<P>>create().map(o -> {
-        records.addAll(o.records());
-        return o.passThrough();
-      });
-    }
-
-    @Override
-    public String name() {
-      return "collect";
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import static io.syncline.streams.testing.GoldenRows.assertSameRows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -32,7 +33,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -250,34 +250,5 @@ class MySqlTypesGoldenIT {
     assertThat(checked).isGreaterThan(1000);
     assertThat(Collations.charsetOf(0)).isNull();
     assertThat(Collations.charsetOf(100_000)).isNull();
-  }
-
-  /** Equal as JSON trees; on a difference, names each differing row and column. */
-  private static void assertSameRows(JsonNode actual, JsonNode expected, String what) {
-    if (actual.equals(expected)) {
-      return;
-    }
-    StringBuilder diff = new StringBuilder(what + " differ:");
-    if (actual.size() != expected.size()) {
-      diff.append("\n  ").append(actual.size()).append(" rows, expected ").append(expected.size());
-    }
-    for (int r = 0; r < Math.min(actual.size(), expected.size()); r++) {
-      JsonNode a = actual.get(r);
-      JsonNode e = expected.get(r);
-      for (Iterator<String> names = e.fieldNames(); names.hasNext(); ) {
-        String column = names.next();
-        if (!e.get(column).equals(a.get(column))) {
-          diff.append("\n  row ").append(r).append(" column ").append(column)
-              .append(": got ").append(a.get(column)).append(", expected ").append(e.get(column));
-        }
-      }
-      for (Iterator<String> names = a.fieldNames(); names.hasNext(); ) {
-        String column = names.next();
-        if (!e.has(column)) {
-          diff.append("\n  row ").append(r).append(" has unexpected column ").append(column);
-        }
-      }
-    }
-    fail(diff.toString());
   }
 }

@@ -11,19 +11,15 @@ import io.syncline.streams.capture.DeliveryPipeline;
 import io.syncline.streams.capture.Progress;
 import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
+import io.syncline.streams.testing.CollectingTransport;
 import io.syncline.streams.transport.OutRecord;
-import io.syncline.streams.transport.Outgoing;
-import io.syncline.streams.transport.Transport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -31,7 +27,6 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.UniqueKillSwitch;
-import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 
@@ -57,32 +52,6 @@ final class CaptureHarness implements AutoCloseable {
     JsonNode before() {
       return value.get("before");
     }
-  }
-
-  /** Keeps what it is given, in order. */
-  static final class CollectingTransport implements Transport {
-    final ConcurrentLinkedQueue<OutRecord> records = new ConcurrentLinkedQueue<>();
-
-    @Override
-    public CompletionStage<Done> prepare(Collection<TableRef> tables) {
-      return CompletableFuture.completedFuture(Done.getInstance());
-    }
-
-    @Override
-    public <P> Flow<Outgoing<P>, P, NotUsed> flow() {
-      return Flow.<Outgoing<P>>create().map(o -> {
-        records.addAll(o.records());
-        return o.passThrough();
-      });
-    }
-
-    @Override
-    public String name() {
-      return "collect";
-    }
-
-    @Override
-    public void close() {}
   }
 
   final CollectingTransport transport = new CollectingTransport();

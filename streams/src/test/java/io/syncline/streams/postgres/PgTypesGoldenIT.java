@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import static io.syncline.streams.testing.GoldenRows.assertSameRows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -38,7 +39,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -363,34 +363,5 @@ class PgTypesGoldenIT {
     assertThat(update.get("after").get("big").asText()).isEqualTo(Unchanged.PLACEHOLDER);
     assertThat(update.get("unchanged_toast")).hasSize(1);
     assertThat(update.get("unchanged_toast").get(0).asText()).isEqualTo("big");
-  }
-
-  /** Equal as JSON trees; on a difference, names each differing row and column. */
-  private static void assertSameRows(JsonNode actual, JsonNode expected, String what) {
-    if (actual.equals(expected)) {
-      return;
-    }
-    StringBuilder diff = new StringBuilder(what + " differ:");
-    if (actual.size() != expected.size()) {
-      diff.append("\n  ").append(actual.size()).append(" rows, expected ").append(expected.size());
-    }
-    for (int r = 0; r < Math.min(actual.size(), expected.size()); r++) {
-      JsonNode a = actual.get(r);
-      JsonNode e = expected.get(r);
-      for (Iterator<String> names = e.fieldNames(); names.hasNext(); ) {
-        String column = names.next();
-        if (!e.get(column).equals(a.get(column))) {
-          diff.append("\n  row ").append(r).append(" column ").append(column)
-              .append(": got ").append(a.get(column)).append(", expected ").append(e.get(column));
-        }
-      }
-      for (Iterator<String> names = a.fieldNames(); names.hasNext(); ) {
-        String column = names.next();
-        if (!e.has(column)) {
-          diff.append("\n  row ").append(r).append(" has unexpected column ").append(column);
-        }
-      }
-    }
-    fail(diff.toString());
   }
 }
