@@ -110,4 +110,26 @@ class MySqlCaptureIT {
       assertThat(run.metrics.skippedDuplicates()).isEqualTo(2);
     }
   }
+
+  @Test
+  void shouldFollowAddDropAndRenameColumnMidStream() throws Exception {
+    server.execute("cap", "DROP TABLE IF EXISTS altered", "CREATE TABLE altered (id INT PRIMARY KEY, a VARCHAR(10))");
+    try (SourceRun run = new SourceRun(system, source("altered"), Map.of())) {
+      awaitDumpThreads(1);
+      server.execute("cap",
+          "INSERT INTO altered VALUES (1, 'x')",
+          "ALTER TABLE altered ADD COLUMN b DECIMAL(10,2) DEFAULT 1.50",
+          "INSERT INTO altered VALUES (2, 'y', 2.25)",
+          "ALTER TABLE altered DROP COLUMN a",
+          "INSERT INTO altered VALUES (3, 3.75)",
+          "ALTER TABLE altered RENAME COLUMN b TO price",
+          "UPDATE altered SET price = 4.00 WHERE id = 1");
+      List<JsonNode> d = run.await(4);
+      assertThat(d.get(0).get("after").toString()).isEqualTo("{\"id\":1,\"a\":\"x\"}");
+      assertThat(d.get(1).get("after").toString()).isEqualTo("{\"id\":2,\"a\":\"y\",\"b\":\"2.25\"}");
+      assertThat(d.get(2).get("after").toString()).isEqualTo("{\"id\":3,\"b\":\"3.75\"}");
+      assertThat(d.get(3).get("before").toString()).isEqualTo("{\"id\":1,\"price\":\"1.50\"}");
+      assertThat(d.get(3).get("after").toString()).isEqualTo("{\"id\":1,\"price\":\"4.00\"}");
+    }
+  }
 }
