@@ -56,6 +56,7 @@ public final class PgCapture {
             () -> PgReplicationSession.open(settings, start, control),
             session -> Optional.of(session.next()),
             PgReplicationSession::close)
+        .filter(chunk -> !chunk.isEmpty()) // an idle read returns an empty chunk so cancellation is seen
         .mapMaterializedValue(n -> control);
   }
 

@@ -40,6 +40,7 @@ final class PgReplicationSession implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(PgReplicationSession.class);
   private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long MAX_IDLE_READ_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final PgSourceSettings settings;
   private final PgStart start;
@@ -255,6 +256,7 @@ final class PgReplicationSession implements AutoCloseable {
   private List<CaptureRecord> nextStreamChunk() throws SQLException {
     List<CaptureRecord> out = new ArrayList<>();
     long parkNanos = 50_000;
+    long giveBackAt = System.nanoTime() + MAX_IDLE_READ_NANOS;
     while (true) {
       applyAcknowledged();
       ByteBuffer buffer = stream.readPending();
@@ -285,6 +287,11 @@ final class PgReplicationSession implements AutoCloseable {
           out.add(new CaptureRecord.Checkpoint(null, new PgPosition(mark, PgPosition.COMPLETE)));
           return out;
         }
+      }
+      if (System.nanoTime() > giveBackAt) {
+        // hand control back now and then, even with nothing to emit: the stream stage can only see a
+        // cancellation (node stop, restart) between reads, and would otherwise wait for a keepalive
+        return out;
       }
       // nothing to read: wait a little on this dedicated thread (the server pushes; pgjdbc has no blocking read with timeout)
       LockSupport.parkNanos(parkNanos);
