@@ -255,19 +255,9 @@ public final class PgCatchupBench {
   }
 
   /** Drops both slots once their walsenders have let go of them (a moment after the readers stop). */
-  private static void dropSlots(PgServer pg) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try (Connection c = pg.connect(DB); Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'bench_%' AND active")) {
-        rs.next();
-        if (rs.getLong(1) == 0 || System.nanoTime() > deadline) {
-          break;
-        }
-      }
-      TimeUnit.MILLISECONDS.sleep(100);
-    }
-    pg.execute(DB, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'bench_%'");
+  private static void dropSlots(PgServer pg) {
+    pg.dropSlotWhenReleased(DB, "bench_ref", java.time.Duration.ofSeconds(30));
+    pg.dropSlotWhenReleased(DB, "bench_syncline", java.time.Duration.ofSeconds(30));
   }
 
   private static List<Double> ratios(List<Double> a, List<Double> b) {

@@ -146,6 +146,38 @@ public final class PgServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Drops a replication slot once its walsender has let go of it (the server releases a slot a
+   * moment after the reader's connection closes). Fails if it is still in use after {@code patience}.
+   */
+  public void dropSlotWhenReleased(String database, String slot, java.time.Duration patience) {
+    long deadline = System.nanoTime() + patience.toNanos();
+    try (Connection c = connect(database);
+        java.sql.PreparedStatement active = c.prepareStatement(
+            "SELECT active FROM pg_replication_slots WHERE slot_name = ?");
+        java.sql.PreparedStatement drop = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+      active.setString(1, slot);
+      while (true) {
+        try (var rs = active.executeQuery()) {
+          if (!rs.next()) {
+            return; // no such slot
+          }
+          if (!rs.getBoolean(1)) {
+            break;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("replication slot " + slot + " still in use after " + patience);
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+      }
+      drop.setString(1, slot);
+      drop.execute();
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not drop replication slot " + slot + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The server's version string, e.g. {@code 18.1}. */
   public String version() {
     try (Connection c = connect("postgres"); Statement s = c.createStatement()) {

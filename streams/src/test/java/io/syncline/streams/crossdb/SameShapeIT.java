@@ -93,8 +93,7 @@ class SameShapeIT {
       fromPg = pgRun.await(6);
       fromMaria = myRun.await(6);
     } finally {
-      await(() -> !slotActive(pg, "same_shape_slot"), "PostgreSQL slot released");
-      pg.execute("same_shape", "SELECT pg_drop_replication_slot('same_shape_slot')");
+      pg.dropSlotWhenReleased("same_shape", "same_shape_slot", Duration.ofSeconds(30));
     }
     for (int i = 0; i < 6; i++) {
       JsonNode p = fromPg.get(i);

@@ -53,8 +53,7 @@ class PgCaptureIT {
       harness.close();
     }
     if (slot != null) {
-      pg.execute(DB, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot
-          + "' AND NOT active");
+      pg.dropSlotWhenReleased(DB, slot, WAIT);
     }
   }
 
@@ -306,6 +305,18 @@ class PgCaptureIT {
     List<Delivered> d = harness.awaitCount("idle_t", 1, WAIT);
     assertThat(d.get(0).after().get("id").asInt()).isEqualTo(1);
     assertThat(walsenderPid(slot)).as("the same replication connection served throughout").isEqualTo(pidBefore);
+  }
+
+  @Test
+  void shouldReleaseTheSlotPromptlyWhenAnIdleCaptureIsStopped() {
+    pg.execute(DB, "DROP TABLE IF EXISTS stopped", "CREATE TABLE stopped (id int PRIMARY KEY)");
+    capture("stopped", List.of("public.stopped"));
+    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(1).toNanos()); // idle: nothing to read
+    harness.close();
+    harness = null;
+    // the reader must notice the stop without waiting for the server's next keepalive (~30 s)
+    pg.dropSlotWhenReleased(DB, slot, Duration.ofSeconds(5));
+    slot = null;
   }
 
   private static int walsenderPid(String slot) throws Exception {

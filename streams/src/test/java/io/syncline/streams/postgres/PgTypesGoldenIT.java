@@ -286,19 +286,8 @@ class PgTypesGoldenIT {
     return JSON.readTree(encoder.encodeValue(event));
   }
 
-  private static void dropSlot(PgServer server, String slot) throws InterruptedException {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        server.execute(DB, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
-            + slot + "'");
-        return;
-      } catch (IllegalStateException stillActive) {
-        if (attempt == 50) {
-          throw stillActive;
-        }
-        Thread.sleep(100); // the walsender lets go of the slot shortly after the stream closes
-      }
-    }
+  private static void dropSlot(PgServer server, String slot) {
+    server.dropSlotWhenReleased(DB, slot, java.time.Duration.ofSeconds(30));
   }
 
   @Test
