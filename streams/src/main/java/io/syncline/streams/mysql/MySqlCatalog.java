@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
  */
 public final class MySqlCatalog {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MySqlCatalog.class);
+
   private static final Set<String> SYSTEM_DATABASES = Set.of("mysql", "information_schema", "performance_schema", "sys");
 
   private final MySqlSourceSettings settings;
@@ -105,6 +107,44 @@ public final class MySqlCatalog {
               + ") is connected with server_id " + settings.serverId() + ". Fix: give the source another 'server-id'.");
         }
       }
+    } catch (SQLException e) {
+      if (e.getErrorCode() != ER_SPECIFIC_ACCESS_DENIED && e.getErrorCode() != ER_ACCESS_DENIED) {
+        throw e;
+      }
+      // MariaDB 10.5+ wants REPLICATION MASTER ADMIN for SHOW SLAVE HOSTS; a CDC user rarely has it
+      log.warn("source '{}': cannot list the server's replicas (user '{}' lacks REPLICATION MASTER ADMIN), so a"
+          + " server-id collision with another replica is not checked before connecting", settings.name(), settings.user());
+    }
+  }
+
+  private static final int ER_ACCESS_DENIED = 1045;
+  private static final int ER_SPECIFIC_ACCESS_DENIED = 1227;
+
+  /**
+   * Fails unless the user may read the binlog: REPLICATION SLAVE (the binlog dump) and REPLICATION
+   * CLIENT (MariaDB 10.5+: BINLOG MONITOR; SHOW MASTER STATUS and SHOW BINARY LOGS).
+   */
+  public void checkPrivileges() throws SQLException {
+    Set<String> granted = new java.util.HashSet<>();
+    try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = CONCAT('''',"
+            + " SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')")) {
+      while (rs.next()) {
+        granted.add(rs.getString(1).toUpperCase(java.util.Locale.ROOT));
+      }
+    }
+    List<String> missing = new ArrayList<>();
+    if (!granted.contains("REPLICATION SLAVE")) {
+      missing.add("REPLICATION SLAVE");
+    }
+    if (!granted.contains("REPLICATION CLIENT") && !granted.contains("BINLOG MONITOR")) {
+      missing.add("REPLICATION CLIENT");
+    }
+    if (!missing.isEmpty()) {
+      throw new MySqlSourceException(Reason.MISSING_PRIVILEGE, "source '" + settings.name() + "': user '"
+          + settings.user() + "' lacks " + String.join(" and ", missing) + ", which reading the binlog needs. Fix: GRANT "
+          + String.join(", ", missing) + " ON *.* TO '" + settings.user() + "'@'<host>'; (and SELECT on the captured"
+          + " tables for the initial snapshot).");
     }
   }
 
@@ -160,7 +200,7 @@ public final class MySqlCatalog {
       if (!any) {
         throw new MySqlSourceException(Reason.NO_SUCH_TABLE, "source '" + settings.name() + "': included table '" + entry
             + "' " + (TablePatterns.isPattern(entry) ? "matches no table" : "does not exist")
-            + ". Fix: create it, or correct the source's 'include-tables' list (entries are database.table, * and ? allowed).");
+            + " (or user '" + settings.user() + "' may not SELECT it). Fix: create it, grant SELECT on it, or correct the source's 'include-tables' list (entries are database.table, * and ? allowed).");
       }
     }
     chosen.removeIf(q -> TablePatterns.matchesAny(settings.exclude(), q));

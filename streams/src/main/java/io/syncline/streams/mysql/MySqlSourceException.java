@@ -16,7 +16,8 @@ public final class MySqlSourceException extends RuntimeException {
     SERVER_ID_CONFLICT,
     POSITION_PURGED,
     NO_SUCH_TABLE,
-    OTHER
+    OTHER,
+    MISSING_PRIVILEGE
   }
 
   private final Reason reason;

@@ -131,4 +131,51 @@ class MySqlBadInputIT {
           .hasMessageContaining("--log-bin");
     }
   }
+
+  @Test
+  void shouldNameTheReplicationPrivilegesTheUserLacks() throws Exception {
+    server.createUser("reader", "s3cret-pw", "SELECT ON shop.*");
+    MySqlSourceSettings s = settings(server.port(), Map.of("user", "reader", "password", "s3cret-pw"));
+    try (Connection c = MySqlCatalog.connect(s)) {
+      assertThatThrownBy(() -> new MySqlCatalog(s, c).checkPrivileges())
+          .isInstanceOfSatisfying(MySqlSourceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MISSING_PRIVILEGE))
+          .hasMessageContaining("user 'reader' lacks REPLICATION SLAVE and REPLICATION CLIENT")
+          .hasMessageContaining("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'reader'")
+          .hasMessageNotContaining("s3cret-pw");
+    }
+    server.createUser("halfway", "pw2", "SELECT ON shop.*", "REPLICATION SLAVE ON *.*");
+    MySqlSourceSettings half = settings(server.port(), Map.of("user", "halfway", "password", "pw2"));
+    try (Connection c = MySqlCatalog.connect(half)) {
+      assertThatThrownBy(() -> new MySqlCatalog(half, c).checkPrivileges())
+          .isInstanceOfSatisfying(MySqlSourceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MISSING_PRIVILEGE))
+          .hasMessageContaining("user 'halfway' lacks REPLICATION CLIENT,");
+    }
+  }
+
+  @Test
+  void shouldAcceptAUserWithJustTheReplicationPrivilegesAndSelect() throws Exception {
+    server.createUser("cdc", "cdc-pw", "SELECT ON shop.*", "REPLICATION SLAVE, REPLICATION CLIENT ON *.*");
+    MySqlSourceSettings s = settings(server.port(), Map.of("user", "cdc", "password", "cdc-pw"));
+    try (Connection c = MySqlCatalog.connect(s)) {
+      MySqlCatalog catalog = new MySqlCatalog(s, c);
+      catalog.checkPrivileges();
+      catalog.checkBinlog(); // SHOW SLAVE HOSTS is refused to this user: skipped with a warning, not an error
+      catalog.checkPositionAvailable(catalog.currentPosition());
+      assertThat(catalog.resolveTables()).extracting(MySqlCatalog.MySqlTable::qualifiedName).containsExactly("shop.orders");
+    }
+  }
+
+  @Test
+  void shouldSayWhenTheUserMayNotSeeAnIncludedTable() throws Exception {
+    server.createDatabase("secret");
+    server.execute("secret", "CREATE TABLE IF NOT EXISTS salaries (id INT PRIMARY KEY)");
+    server.createUser("nosecret", "pw3", "SELECT ON shop.*", "REPLICATION SLAVE, REPLICATION CLIENT ON *.*");
+    MySqlSourceSettings s = settings(server.port(), Map.of("user", "nosecret", "password", "pw3",
+        "include-tables", List.of("secret.salaries")));
+    try (Connection c = MySqlCatalog.connect(s)) {
+      assertThatThrownBy(() -> new MySqlCatalog(s, c).resolveTables())
+          .isInstanceOfSatisfying(MySqlSourceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NO_SUCH_TABLE))
+          .hasMessageContaining("'secret.salaries' does not exist (or user 'nosecret' may not SELECT it)");
+    }
+  }
 }
