@@ -9,11 +9,21 @@ package io.syncline.persistence;
  * server uses GTIDs (MariaDB {@code domain-server-sequence}, MySQL {@code uuid:n}), else null: it is
  * kept to resume on another server of the same topology, while order on one server is by file and
  * offset. Binlog file names share a base and differ by a numeric suffix that grows by one per file.
+ *
+ * <p>{@code resumeGtids} is the server's GTID state just before that transaction (MariaDB: the last
+ * GTID of each domain, {@code 0-1-41,1-2-7}; MySQL: the executed set, {@code uuid:1-41}): handed to
+ * the server, it sends this transaction next. Null when the server has no GTIDs or the state is not
+ * known (positions written before it was recorded).
  */
-public record BinlogPosition(String file, long offset, long index, String gtid)
+public record BinlogPosition(String file, long offset, long index, String gtid, String resumeGtids)
     implements SourcePosition, Comparable<BinlogPosition> {
 
   public static final long COMPLETE = Long.MAX_VALUE;
+
+  /** A position without a known GTID state. */
+  public BinlogPosition(String file, long offset, long index, String gtid) {
+    this(file, offset, index, gtid, null);
+  }
 
   public BinlogPosition {
     if (file == null || file.isBlank()) {

@@ -35,10 +35,13 @@ class PositionTest {
   @Test
   void shouldRoundTripThroughJsonWithTheirTypeNames() throws Exception {
     ObjectMapper json = new ObjectMapper();
-    SourcePosition binlog = new BinlogPosition("mariadb-bin.000003", 1234, 5, "0-1-9");
+    SourcePosition binlog = new BinlogPosition("mariadb-bin.000003", 1234, 5, "0-1-9", "0-1-8,1-2-3");
     String text = json.writeValueAsString(binlog);
     assertThat(text).contains("\"kind\":\"binlog\"");
     assertThat(json.readValue(text, SourcePosition.class)).isEqualTo(binlog);
+    // written before resumeGtids existed: still reads, with no GTID state
+    assertThat(json.readValue("{\"kind\":\"binlog\",\"file\":\"mariadb-bin.000003\",\"offset\":1234,\"index\":5,"
+        + "\"gtid\":\"0-1-9\"}", SourcePosition.class)).isEqualTo(new BinlogPosition("mariadb-bin.000003", 1234, 5, "0-1-9"));
     String pg = json.writeValueAsString(new PgPosition(42, PgPosition.COMPLETE));
     assertThat(pg).contains("\"kind\":\"pg\"");
     assertThat(json.readValue(pg, SourcePosition.class)).isEqualTo(new PgPosition(42, PgPosition.COMPLETE));

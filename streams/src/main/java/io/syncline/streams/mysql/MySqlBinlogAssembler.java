@@ -35,17 +35,22 @@ final class MySqlBinlogAssembler {
 
   private record TableInfo(TableRef ref, RowSchema schema, BinlogValueConverter[] converters, TableMapEventData map) {}
 
-  private record Txn(long startOffset, String gtid, long startMicros) {}
+  private record Txn(long startOffset, String gtid, String resumeGtids, long startMicros) {}
 
   private final MySqlSourceSettings settings;
   private final Map<String, MySqlCatalog.MySqlTable> included = new HashMap<>();
   private final Map<Long, TableInfo> tables = new HashMap<>();
+  private final java.util.function.Supplier<GtidState> startGtids;
+  private GtidState gtids; // null: the server's GTIDs are not followed
+  private boolean gtidsKnown;
   private String file;
   private Txn txn;
   private long order;
 
-  MySqlBinlogAssembler(MySqlSourceSettings settings, List<MySqlCatalog.MySqlTable> tables, String startFile) {
+  MySqlBinlogAssembler(MySqlSourceSettings settings, List<MySqlCatalog.MySqlTable> tables, String startFile,
+      java.util.function.Supplier<GtidState> startGtids) {
     this.settings = settings;
+    this.startGtids = startGtids;
     for (MySqlCatalog.MySqlTable t : tables) {
       included.put(t.qualifiedName(), t);
     }
@@ -101,13 +106,32 @@ final class MySqlBinlogAssembler {
         }
       }
       case XID -> commit(h, out);
+      case HEARTBEAT -> {
+        // the server is idle: everything up to its position was sent, and no transaction is open
+        if (txn == null && file != null && h.getNextPosition() > 0) {
+          out.add(new CaptureRecord.Checkpoint(null, new BinlogPosition(file, h.getNextPosition(), BinlogPosition.COMPLETE,
+              null, gtidsNow())));
+        }
+      }
       default -> { }
     }
   }
 
   private void begin(EventHeaderV4 h, String gtid) {
-    txn = new Txn(h.getPosition(), gtid, h.getTimestamp() * 1000);
+    String resume = gtidsNow();
+    if (gtids != null && gtid != null) {
+      gtids.add(gtid);
+    }
+    txn = new Txn(h.getPosition(), gtid, resume, h.getTimestamp() * 1000);
     order = 0;
+  }
+
+  private String gtidsNow() {
+    if (!gtidsKnown) {
+      gtids = startGtids.get(); // the reader thread set it before it connected, so before any event
+      gtidsKnown = true;
+    }
+    return gtids == null ? null : gtids.toString();
   }
 
   private void onQuery(EventHeaderV4 h, QueryEventData q, List<CaptureRecord> out) {
@@ -128,8 +152,9 @@ final class MySqlBinlogAssembler {
   private void commit(EventHeaderV4 h, List<CaptureRecord> out) {
     long start = txn == null ? h.getPosition() : txn.startOffset;
     String gtid = txn == null ? null : txn.gtid;
-    out.add(new CaptureRecord.Checkpoint(new BinlogPosition(file, start, BinlogPosition.COMPLETE, gtid),
-        new BinlogPosition(file, h.getNextPosition(), BinlogPosition.COMPLETE, gtid)));
+    String resume = txn == null ? gtidsNow() : txn.resumeGtids;
+    out.add(new CaptureRecord.Checkpoint(new BinlogPosition(file, start, BinlogPosition.COMPLETE, gtid, resume),
+        new BinlogPosition(file, h.getNextPosition(), BinlogPosition.COMPLETE, gtid, gtidsNow())));
     txn = null;
   }
 
@@ -180,7 +205,7 @@ final class MySqlBinlogAssembler {
     }
     long index = ++order;
     String txId = txn.gtid != null ? txn.gtid : file + ":" + txn.startOffset;
-    return new CaptureRecord.Change(new ChangeEvent(t.ref, op, new BinlogPosition(file, txn.startOffset, index, txn.gtid),
+    return new CaptureRecord.Change(new ChangeEvent(t.ref, op, new BinlogPosition(file, txn.startOffset, index, txn.gtid, txn.resumeGtids),
         txId, index, txn.startMicros, false, before, after, List.of()));
   }
 }

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * and so does the server's dump thread (TCP), so memory stays bounded.
  *
  * <p>Starting point: the earliest transaction any table recorded (changes already delivered are
- * dropped by the delivery pipeline), or the binlog's current end on a first start. Not yet here:
- * the initial snapshot, schema history for DDL, GTID resume (see the issue's closing note).
+ * dropped by the delivery pipeline), or the binlog's current end on a first start. A position that
+ * carries the server's GTID state is resumed by GTID, else by file and offset.
  */
 public final class MySqlCaptureSource implements CaptureSource {
 
@@ -75,13 +75,14 @@ public final class MySqlCaptureSource implements CaptureSource {
     }
     AckControl control = new AckControl();
     String startFile = startFile(recorded);
+    AtomicReference<GtidState> startGtids = new AtomicReference<>();
     Source<Event, CaptureControl> events = Source.<Event>queue(1024, OverflowStrategy.backpressure())
         .mapMaterializedValue(queue -> {
-          start(queue, recorded);
+          start(queue, recorded, startGtids);
           return (CaptureControl) control;
         });
     Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create().statefulMapConcat(() -> {
-      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, t, startFile);
+      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, t, startFile, startGtids::get);
       return event -> {
         List<CaptureRecord> out = new ArrayList<>(4);
         assembler.accept(event, out);
@@ -106,7 +107,8 @@ public final class MySqlCaptureSource implements CaptureSource {
     return min;
   }
 
-  private void start(SourceQueueWithComplete<Event> queue, Map<TableRef, TableStart> recorded) {
+  private void start(SourceQueueWithComplete<Event> queue, Map<TableRef, TableStart> recorded,
+      AtomicReference<GtidState> startGtids) {
     BinaryLogClient client = new BinaryLogClient(settings.host(), settings.port(), settings.user(),
         settings.password().value());
     client.setServerId(settings.serverId());
@@ -122,22 +124,53 @@ public final class MySqlCaptureSource implements CaptureSource {
       }
     });
     queue.watchCompletion().whenComplete((d, e) -> closeQuietly(client));
+    // the client reports a failed dump (an error packet, a broken connection) to listeners, and returns
+    AtomicReference<Exception> failure = new AtomicReference<>();
+    client.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
+      @Override
+      public void onCommunicationFailure(BinaryLogClient c, Exception ex) {
+        failure.compareAndSet(null, ex);
+      }
+
+      @Override
+      public void onEventDeserializationFailure(BinaryLogClient c, Exception ex) {
+        failure.compareAndSet(null, ex);
+        closeQuietly(c);
+      }
+    });
     // everything blocking (JDBC, the binlog connection) runs on this thread, never on the materializer's
     Thread reader = new Thread(() -> {
       try {
         BinlogPosition from = earliest(recorded);
         try (Connection c = MySqlCatalog.connect(settings)) {
           MySqlCatalog catalog = new MySqlCatalog(settings, c);
+          boolean mariaDb = catalog.isMariaDb();
           if (from == null) {
             from = catalog.currentPosition();
+          }
+          if (from.resumeGtids() != null) {
+            // by GTID: the server finds the transaction itself, also after the file was renamed or the
+            // reader moved to another server of the topology
+            client.setGtidSet(from.resumeGtids());
+            startGtids.set(GtidState.of(from.resumeGtids(), mariaDb));
+            log.info("source '{}': reading the binlog from GTID state {} ({})", settings.name(), from.resumeGtids(),
+                from.display());
           } else {
             catalog.checkPositionAvailable(from);
+            String state = catalog.gtidStateAt(from);
+            startGtids.set(state == null ? null : GtidState.of(state, mariaDb));
+            client.setBinlogFilename(from.file());
+            client.setBinlogPosition(from.offset());
+            log.info("source '{}': reading the binlog from {}", settings.name(), from.display());
           }
         }
-        client.setBinlogFilename(from.file());
-        client.setBinlogPosition(from.offset());
-        log.info("source '{}': reading the binlog from {}", settings.name(), from.display());
         client.connect();
+        Exception failed = failure.get();
+        if (failed instanceof com.github.shyiko.mysql.binlog.network.ServerException se) {
+          throw MySqlCatalog.explainDumpError(settings, from, se);
+        } else if (failed != null) {
+          throw failed;
+        }
         queue.complete();
       } catch (Exception e) {
         queue.fail(e);

@@ -229,4 +229,48 @@ public final class MySqlCatalog {
     }
     return cols;
   }
+
+  /** Whether the server is MariaDB (its GTIDs and snapshot support differ from MySQL's). */
+  public boolean isMariaDb() throws SQLException {
+    return conn.getMetaData().getDatabaseProductVersion().toLowerCase(java.util.Locale.ROOT).contains("mariadb");
+  }
+
+  /**
+   * The GTID state at {@code position} (the start of an event group), or null when the server does
+   * not use GTIDs or cannot tell. MariaDB computes it from its binlog ({@code BINLOG_GTID_POS}); MySQL
+   * has no such function, so there the state is known only from where a reader started.
+   */
+  public String gtidStateAt(BinlogPosition position) throws SQLException {
+    if (!isMariaDb()) {
+      return null;
+    }
+    try (PreparedStatement ps = conn.prepareStatement("SELECT BINLOG_GTID_POS(?, ?)")) {
+      ps.setString(1, position.file());
+      ps.setLong(2, position.offset());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  /**
+   * The error the server sent for a binlog dump request, as an exception naming the fix. Error 1236
+   * (the server cannot send from the requested file/offset or GTID state) means those changes are gone.
+   */
+  static MySqlSourceException explainDumpError(MySqlSourceSettings settings, BinlogPosition from,
+      com.github.shyiko.mysql.binlog.network.ServerException e) {
+    String what = from.resumeGtids() != null ? "GTID state " + from.resumeGtids() : "position " + from.display();
+    if (e.getErrorCode() == 1236) {
+      return new MySqlSourceException(Reason.POSITION_PURGED, "source '" + settings.name() + "': the server cannot send"
+          + " the binlog from the recorded " + what + " (" + e.getMessage() + "); the changes since are lost. Fix: take a new"
+          + " snapshot of the source (start it with empty state), and keep binlogs longer (binlog_expire_logs_seconds /"
+          + " expire_logs_days).", e);
+    }
+    if (e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("server_id")) {
+      return new MySqlSourceException(Reason.SERVER_ID_CONFLICT, "source '" + settings.name() + "': the server refused"
+          + " replica server-id " + settings.serverId() + " (" + e.getMessage() + "). Fix: give the source another 'server-id'.", e);
+    }
+    return new MySqlSourceException(Reason.OTHER, "source '" + settings.name() + "': the server refused to send the binlog"
+        + " from " + what + ": " + e.getMessage(), e);
+  }
 }

@@ -36,6 +36,9 @@ public final class SourceRun implements AutoCloseable {
   private final CollectingTransport transport = new CollectingTransport();
   public final ConcurrentLinkedQueue<OutRecord> records = transport.records;
   public final CaptureMetrics metrics = new CaptureMetrics();
+  /** Every delivered batch's progress, in order. */
+  public final ConcurrentLinkedQueue<Progress> progress = new ConcurrentLinkedQueue<>();
+  private final CaptureControl control;
   private final UniqueKillSwitch killSwitch;
   private final CompletionStage<Done> done;
 
@@ -51,14 +54,33 @@ public final class SourceRun implements AutoCloseable {
     Pair<UniqueKillSwitch, CompletionStage<Done>> r = pre.second().viaMat(KillSwitches.single(), Keep.right())
         .via(DeliveryPipeline.flow(transport, committed, metrics, 1000))
         .map(p -> {
+          progress.add(p);
           if (p.ack() != null) {
             pre.first().acknowledge(p.ack());
           }
           return p;
         })
         .toMat(Sink.ignore(), Keep.both()).run(system);
+    control = pre.first();
     killSwitch = r.first();
     done = r.second();
+  }
+
+  /** The source position acknowledged so far (null: none). */
+  public SourcePosition acknowledged() {
+    return control.acknowledged();
+  }
+
+  /** The last position delivered for {@code table} (null: none). */
+  public SourcePosition lastPosition(TableRef table) {
+    SourcePosition last = null;
+    for (Progress p : progress) {
+      Progress.TableProgress tp = p.tables().get(table);
+      if (tp != null && tp.position() != null) {
+        last = tp.position();
+      }
+    }
+    return last;
   }
 
   /** Waits for at least {@code n} delivered records (60 s at most) and returns all, parsed. */
