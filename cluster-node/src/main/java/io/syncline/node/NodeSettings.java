@@ -67,7 +67,7 @@ public record NodeSettings(
           sources,
           sinkList(c),
           new SourceReader.Settings(r.getDuration("ask-timeout"), r.getDuration("min-backoff"),
-              r.getDuration("max-backoff"), 64),
+              r.getDuration("max-backoff"), 64, r.getDuration("idle-table-commit")),
           c.getBoolean("join-self"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("configuration: " + e.getMessage(), e);

@@ -63,10 +63,17 @@ public final class SourceReader {
 
   private enum Retry implements Command { INSTANCE }
 
-  /** Tunables of the reader. */
-  public record Settings(Duration askTimeout, Duration minBackoff, Duration maxBackoff, int maxProgressMerge) {
+  /**
+   * Tunables of the reader.
+   *
+   * @param idleTableCommit how long a table may go without a change before the source's acknowledged
+   *     position is committed for it too: a restart then starts from there rather than from the table's
+   *     last change, which an idle table may have made long ago (a MySQL binlog since purged)
+   */
+  public record Settings(Duration askTimeout, Duration minBackoff, Duration maxBackoff, int maxProgressMerge,
+      Duration idleTableCommit) {
     public static final Settings DEFAULT = new Settings(Duration.ofSeconds(30), Duration.ofSeconds(1),
-        Duration.ofSeconds(30), 64);
+        Duration.ofSeconds(30), 64, Duration.ofSeconds(30));
   }
 
   private final ActorContext<Command> ctx;
@@ -160,7 +167,7 @@ public final class SourceReader {
       running = pre.second()
           .viaMat(KillSwitches.single(), Keep.right())
           .via(DeliveryPipeline.flow(transport, committed, metrics, source.maxBatchSize()))
-          .via(recordAndAcknowledge(control))
+          .via(recordAndAcknowledge(control, l.recorded().keySet()))
           .toMat(Sink.ignore(), Keep.both())
           .run(system);
     } catch (RuntimeException e) {
@@ -186,10 +193,15 @@ public final class SourceReader {
   }
 
   /** Records each delivered batch in the table entities, then acknowledges the source. In order. */
-  private Flow<Progress, Progress, org.apache.pekko.NotUsed> recordAndAcknowledge(CaptureControl control) {
+  private Flow<Progress, Progress, org.apache.pekko.NotUsed> recordAndAcknowledge(CaptureControl control,
+      java.util.Set<TableRef> tables) {
+    // when each table last had a position committed; used by record() only, one batch at a time
+    Map<TableRef, Long> lastCommitNanos = new HashMap<>();
+    long start = System.nanoTime();
+    tables.forEach(t -> lastCommitNanos.put(t, start));
     return Flow.<Progress>create()
         .batch(settings.maxProgressMerge(), p -> p, Progress::merge)
-        .mapAsync(1, p -> record(p).thenApply(done -> {
+        .mapAsync(1, p -> record(p, lastCommitNanos).thenApply(done -> {
           if (p.ack() != null) {
             control.acknowledge(p.ack());
           }
@@ -197,11 +209,13 @@ public final class SourceReader {
         }));
   }
 
-  private CompletionStage<Done> record(Progress p) {
+  private CompletionStage<Done> record(Progress p, Map<TableRef, Long> lastCommitNanos) {
     long now = nowMicros();
+    long nowNanos = System.nanoTime();
     List<CompletableFuture<Done>> asks = new ArrayList<>();
     p.tables().forEach((table, tp) -> {
       if (tp.position() != null) {
+        lastCommitNanos.put(table, nowNanos);
         OpCounts c = tp.counts();
         TableEntity.Counts delta = new TableEntity.Counts(c.inserts(), c.updates(), c.deletes(), c.reads(), c.truncates());
         asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, table.entityId())
@@ -210,6 +224,20 @@ public final class SourceReader {
             .toCompletableFuture());
       }
     });
+    if (p.ack() != null) {
+      // everything before the acknowledged position is delivered, for every table: tables that were
+      // idle for a while record it too (without counts), so their position keeps up with the source
+      long idle = settings.idleTableCommit().toNanos();
+      for (Map.Entry<TableRef, Long> e : lastCommitNanos.entrySet()) {
+        if (nowNanos - e.getValue() >= idle && !p.tables().containsKey(e.getKey())) {
+          e.setValue(nowNanos);
+          asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, e.getKey().entityId())
+              .<Done>askWithStatus(reply -> new TableEntity.CommitPosition(p.ack(), source.name(),
+                  TableEntity.Counts.ZERO, now, reply), settings.askTimeout())
+              .toCompletableFuture());
+        }
+      }
+    }
     for (CaptureRecord.SnapshotDone s : p.snapshotsDone()) {
       asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, s.table().entityId())
           .<Done>askWithStatus(reply -> new TableEntity.CompleteSnapshot(s.position(), s.rows(), now, reply),
