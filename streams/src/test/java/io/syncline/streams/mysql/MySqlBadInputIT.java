@@ -178,4 +178,52 @@ class MySqlBadInputIT {
           .hasMessageContaining("'secret.salaries' does not exist (or user 'nosecret' may not SELECT it)");
     }
   }
+
+  @Test
+  void shouldSayWhenAnotherReplicaConnectsWithTheSameServerId() throws Exception {
+    // a binlog client does not register as a replica, so SHOW SLAVE HOSTS cannot see it beforehand:
+    // the server drops the older connection when a second one comes with its server_id, with an error
+    MySqlCaptureSource source = new MySqlCaptureSource(settings(server.port(), Map.of("server-id", 4242,
+        "snapshot-mode", "never", "name", "collide")));
+    org.apache.pekko.actor.ActorSystem system = org.apache.pekko.actor.ActorSystem.create("collide");
+    try (io.syncline.streams.capture.SourceRun run = new io.syncline.streams.capture.SourceRun(system, source, Map.of())) {
+      awaitDumpThreads(1);
+      com.github.shyiko.mysql.binlog.BinaryLogClient other =
+          new com.github.shyiko.mysql.binlog.BinaryLogClient("localhost", server.port(), "root", "");
+      other.setServerId(4242);
+      other.connect(10_000);
+      try {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> run.await(1));
+        while (t != null && !(t instanceof MySqlSourceException)) {
+          t = t.getCause();
+        }
+        assertThat(t).isInstanceOfSatisfying(MySqlSourceException.class,
+                e -> assertThat(e.reason()).isEqualTo(Reason.SERVER_ID_CONFLICT))
+            .hasMessageContaining("replica server-id 4242")
+            .hasMessageContaining("A slave with the same server_uuid/server_id")
+            .hasMessageContaining("Fix: give the source another 'server-id'");
+      } finally {
+        other.disconnect();
+      }
+    } catch (java.util.concurrent.ExecutionException expected) {
+      // close() reports the same failure again
+    } finally {
+      system.terminate();
+    }
+  }
+
+  private static void awaitDumpThreads(int n) throws Exception {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (Connection c = server.connect(""); java.sql.ResultSet rs = c.createStatement().executeQuery(
+          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) {
+        rs.next();
+        if (rs.getInt(1) >= n) {
+          return;
+        }
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+    }
+    throw new AssertionError("no binlog dump thread after 30 s");
+  }
 }
