@@ -170,7 +170,7 @@ final class MySqlBinlogAssembler {
       if (file == null) {
         throw new IllegalStateException("source '" + settings.name() + "': the binlog stream did not start with ROTATE");
       }
-      startSchemas(new BinlogPosition(file, h.getPosition(), 0, null));
+      startSchemas(new BinlogPosition(file, Math.max(0, h.getPosition()), 0, null));
     }
   }
 
@@ -193,7 +193,9 @@ final class MySqlBinlogAssembler {
       return;
     }
     ensureSchemas(h);
-    BinlogPosition at = new BinlogPosition(file, h.getPosition(), 0, null);
+    // events inside a transaction may carry no offset of their own (log_pos 0): the transaction's start locates them
+    BinlogPosition at = new BinlogPosition(file, txn != null ? txn.startOffset : Math.max(0, h.getPosition()), 0,
+        txn == null ? null : txn.gtid);
     schemas.advance(at);
     TableName name = new TableName(table.database(), table.table());
     TableSchema tracked = schemas.table(name);
