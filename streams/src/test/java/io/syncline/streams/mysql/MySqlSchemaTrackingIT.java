@@ -50,14 +50,18 @@ class MySqlSchemaTrackingIT {
 
   @BeforeAll
   static void setUp() {
-    server = MariaDbServer.start(List.of("--binlog-row-metadata=NO_LOG"));
     system = ActorSystem.create("mysql-schema-tracking-it");
+    server = MariaDbServer.start(List.of("--binlog-row-metadata=NO_LOG"));
   }
 
   @AfterAll
   static void tearDown() {
-    system.terminate();
-    server.close();
+    if (system != null) {
+      system.terminate();
+    }
+    if (server != null) {
+      server.close();
+    }
   }
 
   private static MySqlSourceSettings settings(String name, List<String> include) {
