@@ -58,43 +58,43 @@ public final class Schemas {
   /** Applies one change; UnknownTable / InconsistentChange leave the state as it was. */
   public void apply(SchemaChange change) {
     if (change instanceof SchemaChange.CreateTable c) {
-        if (c.ifNotExists() && !c.replace() && tables.containsKey(c.name())) {
-          return;
-        }
-        String charset = c.charset() != null ? c.charset() : CharsetNames.ofCollation(c.collation());
-        if (charset == null) {
-          charset = databaseCharsets.getOrDefault(c.name().database(), serverCharset);
-        }
-        List<ColumnDefinition> columns = new ArrayList<>();
-        for (ColumnDefinition d : c.columns()) {
-          ColumnDefinition r = resolve(d, charset);
-          columns.add(c.jsonChecks().stream().anyMatch(r.name()::equalsIgnoreCase) ? r.withJson(true) : r);
-        }
-        tables.put(c.name(), new TableSchema(c.name(), columns, canonical(columns, c.primaryKey(), c.name()), charset));
+      if (c.ifNotExists() && !c.replace() && tables.containsKey(c.name())) {
+        return;
+      }
+      String charset = c.charset() != null ? c.charset() : CharsetNames.ofCollation(c.collation());
+      if (charset == null) {
+        charset = databaseCharsets.getOrDefault(c.name().database(), serverCharset);
+      }
+      List<ColumnDefinition> columns = new ArrayList<>();
+      for (ColumnDefinition d : c.columns()) {
+        ColumnDefinition r = resolve(d, charset);
+        columns.add(c.jsonChecks().stream().anyMatch(r.name()::equalsIgnoreCase) ? r.withJson(true) : r);
+      }
+      tables.put(c.name(), new TableSchema(c.name(), columns, canonical(columns, c.primaryKey(), c.name()), charset));
     } else if (change instanceof SchemaChange.CreateTableLike c) {
-        if (c.ifNotExists() && !c.replace() && tables.containsKey(c.name())) {
-          return;
-        }
-        TableSchema source = tables.get(c.source());
-        if (source == null) {
-          throw new UnknownTable(c.source());
-        }
-        tables.put(c.name(), source.withName(c.name()));
+      if (c.ifNotExists() && !c.replace() && tables.containsKey(c.name())) {
+        return;
+      }
+      TableSchema source = tables.get(c.source());
+      if (source == null) {
+        throw new UnknownTable(c.source());
+      }
+      tables.put(c.name(), source.withName(c.name()));
     } else if (change instanceof SchemaChange.AlterTable a) {
-        TableSchema t = tables.get(a.name());
-        if (t == null) {
-          throw new UnknownTable(a.name());
-        }
-        TableSchema altered = alter(t, a.specs());
-        tables.remove(a.name());
-        tables.put(altered.name(), altered);
+      TableSchema t = tables.get(a.name());
+      if (t == null) {
+        throw new UnknownTable(a.name());
+      }
+      TableSchema altered = alter(t, a.specs());
+      tables.remove(a.name());
+      tables.put(altered.name(), altered);
     } else if (change instanceof SchemaChange.RenameTable r) {
-        TableSchema t = tables.remove(r.from());
-        if (t == null) {
-          tables.remove(r.to());
-          throw new UnknownTable(r.from());
-        }
-        tables.put(r.to(), t.withName(r.to()));
+      TableSchema t = tables.remove(r.from());
+      if (t == null) {
+        tables.remove(r.to());
+        throw new UnknownTable(r.from());
+      }
+      tables.put(r.to(), t.withName(r.to()));
     } else if (change instanceof SchemaChange.DropTable d) {
       tables.remove(d.name());
     } else if (change instanceof SchemaChange.DropDatabase d) {
@@ -114,46 +114,46 @@ public final class Schemas {
     TableName name = t.name();
     for (AlterSpec spec : specs) {
       if (spec instanceof AlterSpec.AddColumn add) {
-          if (indexOf(columns, add.column().name()) >= 0) {
-            if (add.ifNotExists()) {
-              continue;
-            }
-            throw new InconsistentChange("column " + add.column().name() + " of " + t.name() + " exists already");
+        if (indexOf(columns, add.column().name()) >= 0) {
+          if (add.ifNotExists()) {
+            continue;
           }
-          insert(columns, resolve(add.column(), charset), add.position(), t.name());
+          throw new InconsistentChange("column " + add.column().name() + " of " + t.name() + " exists already");
+        }
+        insert(columns, resolve(add.column(), charset), add.position(), t.name());
       } else if (spec instanceof AlterSpec.DropColumn drop) {
-          int i = indexOf(columns, drop.column());
-          if (i < 0) {
-            if (drop.ifExists()) {
-              continue;
-            }
-            throw new InconsistentChange("column " + drop.column() + " of " + t.name() + " does not exist");
+        int i = indexOf(columns, drop.column());
+        if (i < 0) {
+          if (drop.ifExists()) {
+            continue;
           }
-          columns.remove(i);
-          key.removeIf(drop.column()::equalsIgnoreCase);
+          throw new InconsistentChange("column " + drop.column() + " of " + t.name() + " does not exist");
+        }
+        columns.remove(i);
+        key.removeIf(drop.column()::equalsIgnoreCase);
       } else if (spec instanceof AlterSpec.ChangeColumn change) {
-          int i = indexOf(columns, change.column());
-          if (i < 0) {
-            if (change.ifExists()) {
-              continue;
-            }
-            throw new InconsistentChange("column " + change.column() + " of " + t.name() + " does not exist");
+        int i = indexOf(columns, change.column());
+        if (i < 0) {
+          if (change.ifExists()) {
+            continue;
           }
-          ColumnDefinition resolved = resolve(change.definition(), charset);
-          if (change.position().equals(ColumnPosition.END)) {
-            columns.set(i, resolved);
+          throw new InconsistentChange("column " + change.column() + " of " + t.name() + " does not exist");
+        }
+        ColumnDefinition resolved = resolve(change.definition(), charset);
+        if (change.position().equals(ColumnPosition.END)) {
+          columns.set(i, resolved);
           } else {
-            columns.remove(i);
-            insert(columns, resolved, change.position(), t.name());
-          }
-          renameKey(key, change.column(), resolved.name());
+          columns.remove(i);
+          insert(columns, resolved, change.position(), t.name());
+        }
+        renameKey(key, change.column(), resolved.name());
       } else if (spec instanceof AlterSpec.RenameColumn rename) {
-          int i = indexOf(columns, rename.from());
-          if (i < 0) {
-            throw new InconsistentChange("column " + rename.from() + " of " + t.name() + " does not exist");
-          }
-          columns.set(i, columns.get(i).withName(rename.to()));
-          renameKey(key, rename.from(), rename.to());
+        int i = indexOf(columns, rename.from());
+        if (i < 0) {
+          throw new InconsistentChange("column " + rename.from() + " of " + t.name() + " does not exist");
+        }
+        columns.set(i, columns.get(i).withName(rename.to()));
+        renameKey(key, rename.from(), rename.to());
       } else if (spec instanceof AlterSpec.RenameTo to) {
         name = to.to();
       } else if (spec instanceof AlterSpec.AddPrimaryKey pk) {
@@ -162,18 +162,18 @@ public final class Schemas {
       } else if (spec instanceof AlterSpec.DropPrimaryKey) {
         key.clear();
       } else if (spec instanceof AlterSpec.AddJsonCheck json) {
-          int i = indexOf(columns, json.column());
-          if (i >= 0 && columns.get(i).isCharacter()) {
-            columns.set(i, columns.get(i).withJson(true));
-          }
+        int i = indexOf(columns, json.column());
+        if (i >= 0 && columns.get(i).isCharacter()) {
+          columns.set(i, columns.get(i).withJson(true));
+        }
       } else if (spec instanceof AlterSpec.ConvertCharset convert) {
-          charset = convert.charset();
-          for (int i = 0; i < columns.size(); i++) {
-            ColumnDefinition c = columns.get(i);
-            if (c.isCharacter() && !"binary".equals(c.charset())) {
-              columns.set(i, c.withCharset(convert.charset(), convert.collation()));
-            }
+        charset = convert.charset();
+        for (int i = 0; i < columns.size(); i++) {
+          ColumnDefinition c = columns.get(i);
+          if (c.isCharacter() && !"binary".equals(c.charset())) {
+            columns.set(i, c.withCharset(convert.charset(), convert.collation()));
           }
+        }
       } else {
         AlterSpec.DefaultCharset d = (AlterSpec.DefaultCharset) spec;
         charset = d.charset() != null ? d.charset() : charset;
