@@ -3,6 +3,8 @@ package io.syncline.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.syncline.actors.source.SourceReader;
+import io.syncline.persistence.JdbcSchemaHistoryStore;
+import io.syncline.persistence.JournalSettings;
 import io.syncline.streams.capture.CaptureSource;
 import io.syncline.streams.mysql.MySqlCaptureSource;
 import io.syncline.streams.mysql.MySqlSourceSettings;
@@ -51,7 +53,8 @@ public record NodeSettings(
           case "postgres", "postgresql" -> new PgCaptureSource(
               PgSourceSettings.create(e, c.getConfig("source-defaults.postgres")));
           case "mariadb", "mysql" -> new MySqlCaptureSource(
-              MySqlSourceSettings.create(e, c.getConfig("source-defaults.mysql")));
+              MySqlSourceSettings.create(e, c.getConfig("source-defaults.mysql")),
+              new JdbcSchemaHistoryStore(JournalSettings.create(root))); // schema history beside the journal
           default -> throw new IllegalArgumentException("syncline.sources[" + i + "].kind '" + kind
               + "' is not supported: use kind = postgres or mariadb");
         };

@@ -82,10 +82,10 @@ class JournalSchemaTest {
   @Test
   void shouldSplitTheShippedScriptsIntoStatements() {
     assertThat(JournalSchema.statements(JournalSettings.Kind.H2))
-        .hasSize(3)
+        .hasSize(4)
         .allSatisfy(sql -> assertThat(sql).startsWith("CREATE TABLE IF NOT EXISTS").doesNotContain(";"));
     assertThat(JournalSchema.statements(JournalSettings.Kind.POSTGRES))
-        .hasSize(4)
+        .hasSize(5)
         .allSatisfy(sql -> assertThat(sql).contains("IF NOT EXISTS").doesNotContain(";"));
   }
 

@@ -36,3 +36,17 @@ CREATE TABLE IF NOT EXISTS "snapshot" (
   "meta_payload" BLOB,
   PRIMARY KEY ("persistence_id", "sequence_number")
 );
+-- Schema history of MySQL/MariaDB sources (JdbcSchemaHistoryStore): DDL statements and recorded
+-- table definitions per source, replayed to decode binlog events with the definition of their time.
+CREATE TABLE IF NOT EXISTS "schema_history" (
+  "source_name" VARCHAR(255) NOT NULL,
+  "sequence_number" BIGINT NOT NULL,
+  "binlog_file" VARCHAR(255) NOT NULL,
+  "binlog_offset" BIGINT NOT NULL,
+  "binlog_index" BIGINT NOT NULL,
+  "gtid" VARCHAR(255),
+  "default_database" VARCHAR(255),
+  "ddl" CLOB NOT NULL,
+  "recorded_at" BIGINT NOT NULL,
+  PRIMARY KEY ("source_name", "sequence_number")
+);

@@ -11,12 +11,19 @@ import com.github.shyiko.mysql.binlog.event.TableMapEventData;
 import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
 import io.syncline.persistence.BinlogPosition;
+import io.syncline.persistence.SchemaHistoryStore;
 import io.syncline.streams.capture.CaptureRecord;
 import io.syncline.streams.event.ChangeEvent;
 import io.syncline.streams.event.Op;
 import io.syncline.streams.event.Row;
 import io.syncline.streams.event.RowSchema;
 import io.syncline.streams.event.TableRef;
+import io.syncline.streams.mysql.MySqlSourceException.Reason;
+import io.syncline.streams.mysql.schema.ColumnDefinition;
+import io.syncline.streams.mysql.schema.SchemaTracker;
+import io.syncline.streams.mysql.schema.TableMapCheck;
+import io.syncline.streams.mysql.schema.TableName;
+import io.syncline.streams.mysql.schema.TableSchema;
 import io.syncline.streams.mysql.types.BinlogValueConverter;
 import io.syncline.streams.mysql.types.MySqlColumn;
 import io.syncline.streams.mysql.types.MySqlValueConverters;
@@ -24,12 +31,21 @@ import java.io.Serializable;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Turns binlog events into {@link CaptureRecord}s: follows the current file (ROTATE), the open
- * transaction (GTID or BEGIN … XID), the table definitions (TABLE_MAP with full row metadata) and
- * converts row images with converters resolved once per table definition. Not thread-safe.
+ * transaction (GTID or BEGIN … XID), the table definitions and converts row images with converters
+ * resolved once per table definition. Not thread-safe.
+ *
+ * <p>Table definitions: with {@code binlog_row_metadata=FULL} the TABLE_MAP event names the
+ * columns; otherwise they come from the {@link SchemaTracker} (information_schema at the start, then
+ * every DDL statement of the binlog, persisted as a schema history), checked against the TABLE_MAP's
+ * column count and types. The tracker follows DDL in both cases, and does blocking JDBC on the
+ * first event and on DDL: run this on the source's own thread or a blocking dispatcher.
  */
 final class MySqlBinlogAssembler {
 
@@ -43,18 +59,25 @@ final class MySqlBinlogAssembler {
   private final java.util.function.Supplier<GtidState> startGtids;
   private GtidState gtids; // null: the server's GTIDs are not followed
   private boolean gtidsKnown;
+  private final SchemaTracker schemas;
   private String file;
   private Txn txn;
   private long order;
 
   MySqlBinlogAssembler(MySqlSourceSettings settings, List<MySqlCatalog.MySqlTable> tables, String startFile,
-      java.util.function.Supplier<GtidState> startGtids) {
+      java.util.function.Supplier<GtidState> startGtids, SchemaHistoryStore history) {
+    this(settings, tables, startFile, startGtids, new SchemaTracker(settings, history, SchemaTracker.jdbc(settings)));
+  }
+
+  MySqlBinlogAssembler(MySqlSourceSettings settings, List<MySqlCatalog.MySqlTable> tables, String startFile,
+      java.util.function.Supplier<GtidState> startGtids, SchemaTracker schemas) {
     this.settings = settings;
     this.startGtids = startGtids;
     for (MySqlCatalog.MySqlTable t : tables) {
       included.put(t.qualifiedName(), t);
     }
     this.file = startFile;
+    this.schemas = schemas;
   }
 
   boolean inTransaction() {
@@ -69,14 +92,20 @@ final class MySqlBinlogAssembler {
     EventHeaderV4 h = event.getHeader();
     Object data = event.getData();
     switch (h.getEventType()) {
-      case ROTATE -> file = ((RotateEventData) data).getBinlogFilename();
+      case ROTATE -> {
+        RotateEventData r = (RotateEventData) data;
+        file = r.getBinlogFilename();
+        if (!schemas.started()) { // the first event: the server's (fake) ROTATE to where reading starts
+          startSchemas(new BinlogPosition(file, r.getBinlogPosition(), 0, null));
+        }
+      }
       case MARIADB_GTID -> {
         MariadbGtidEventData g = (MariadbGtidEventData) data;
         begin(h, g.getDomainId() + "-" + h.getServerId() + "-" + g.getSequence());
       }
       case GTID -> begin(h, ((GtidEventData) data).getMySqlGtid().toString());
       case QUERY -> onQuery(h, (QueryEventData) data, out);
-      case TABLE_MAP -> onTableMap((TableMapEventData) data);
+      case TABLE_MAP -> onTableMap(h, (TableMapEventData) data);
       case WRITE_ROWS, EXT_WRITE_ROWS -> {
         WriteRowsEventData w = (WriteRowsEventData) data;
         TableInfo t = tables.get(w.getTableId());
@@ -144,8 +173,27 @@ final class MySqlBinlogAssembler {
       commit(h, out); // non-transactional engines end with a COMMIT query instead of an XID
     } else {
       // DDL (its own implicit transaction): table definitions come again in the next TABLE_MAP
+      BinlogPosition at = new BinlogPosition(file, txn == null ? h.getPosition() : txn.startOffset,
+          BinlogPosition.COMPLETE, txn == null ? null : txn.gtid);
+      ensureSchemas(h);
+      schemas.advance(at);
+      schemas.onStatement(at, q.getDatabase(), sql);
       tables.clear();
       commit(h, out);
+    }
+  }
+
+  private void startSchemas(BinlogPosition from) {
+    schemas.start(from, included.values().stream().map(t -> new TableName(t.database(), t.table())).toList());
+  }
+
+  /** Starts the schema tracker at this event if no ROTATE came first. */
+  private void ensureSchemas(EventHeaderV4 h) {
+    if (!schemas.started()) {
+      if (file == null) {
+        throw new IllegalStateException("source '" + settings.name() + "': the binlog stream did not start with ROTATE");
+      }
+      startSchemas(new BinlogPosition(file, Math.max(0, h.getPosition()), 0, null));
     }
   }
 
@@ -158,7 +206,7 @@ final class MySqlBinlogAssembler {
     txn = null;
   }
 
-  private void onTableMap(TableMapEventData m) {
+  private void onTableMap(EventHeaderV4 h, TableMapEventData m) {
     TableInfo known = tables.get(m.getTableId());
     if (known != null && known.map.equals(m)) {
       return;
@@ -168,21 +216,64 @@ final class MySqlBinlogAssembler {
       tables.put(m.getTableId(), new TableInfo(null, null, null, m));
       return;
     }
-    List<MySqlColumn> columns = MySqlColumn.fromTableMap(m).stream()
-        .map(c -> table.jsonColumns().contains(c.name()) ? c.asJsonText() : c)
-        .toList();
-    List<String> names = columns.stream().map(MySqlColumn::name).toList();
-    for (String n : names) {
-      if (n == null) {
-        throw new MySqlSourceException(MySqlSourceException.Reason.OTHER, "source '" + settings.name() + "': the binlog has"
-            + " no column names for " + table.qualifiedName() + ". Fix: SET GLOBAL binlog_row_metadata = 'FULL'.");
+    ensureSchemas(h);
+    // events inside a transaction may carry no offset of their own (log_pos 0): the transaction's start locates them
+    BinlogPosition at = new BinlogPosition(file, txn != null ? txn.startOffset : Math.max(0, h.getPosition()), 0,
+        txn == null ? null : txn.gtid);
+    schemas.advance(at);
+    TableName name = new TableName(table.database(), table.table());
+    TableSchema tracked = schemas.table(name);
+    List<MySqlColumn> columns;
+    List<String> key;
+    if (hasColumnNames(m)) {
+      // full row metadata: the binlog says the columns; MariaDB JSON and the key come from the definition
+      Set<String> json = tracked == null ? lower(table.jsonColumns())
+          : lower(tracked.columns().stream().filter(ColumnDefinition::json).map(ColumnDefinition::name).toList());
+      columns = MySqlColumn.fromTableMap(m).stream()
+          .map(c -> c.kind() == MySqlColumn.Kind.TEXT && json.contains(c.name().toLowerCase(Locale.ROOT)) ? c.asJsonText() : c)
+          .toList();
+      key = tracked == null ? table.keyColumns() : tracked.primaryKey();
+    } else {
+      if (tracked == null) {
+        tracked = schemas.recordIfUnknown(name);
       }
+      if (tracked == null) {
+        throw new MySqlSourceException(Reason.SCHEMA_MISMATCH, "source '" + settings.name() + "': the binlog has no"
+            + " column names for " + name + " (at " + at.display() + "), its definition is not in the schema history"
+            + " and the table no longer exists. Fix: SET GLOBAL binlog_row_metadata = 'FULL' (MariaDB 10.5+, MySQL"
+            + " 8.0.1+) so the binlog names the columns.");
+      }
+      try {
+        columns = tracked.mySqlColumns(schemas.mariaDb());
+      } catch (IllegalStateException e) {
+        throw new MySqlSourceException(Reason.OTHER, "source '" + settings.name() + "': " + e.getMessage(), e);
+      }
+      String mismatch = TableMapCheck.mismatch(m, columns);
+      if (mismatch != null) {
+        throw new MySqlSourceException(Reason.SCHEMA_MISMATCH, "source '" + settings.name() + "': the rows of " + name
+            + " at " + at.display() + " do not fit its tracked definition: " + mismatch + ". Decoding them could put"
+            + " values under the wrong columns, so capture stopped. Fix: SET GLOBAL binlog_row_metadata = 'FULL'"
+            + " (MariaDB 10.5+, MySQL 8.0.1+) so the binlog names the columns; or stop the source, delete its schema"
+            + " history (DELETE FROM schema_history WHERE source_name = '" + settings.name() + "') and start it again"
+            + " to record the current definitions.");
+      }
+      key = tracked.primaryKey();
     }
+    List<String> names = columns.stream().map(MySqlColumn::name).toList();
     BinlogValueConverter[] converters = columns.stream().map(MySqlValueConverters::converterFor)
         .toArray(BinlogValueConverter[]::new);
     TableRef ref = new TableRef("mysql", settings.name(), table.database(), table.database(), table.table());
-    tables.put(m.getTableId(), new TableInfo(ref, RowSchema.of(names,
-        table.keyColumns().stream().filter(names::contains).toList()), converters, m));
+    tables.put(m.getTableId(), new TableInfo(ref, RowSchema.of(names, key.stream().filter(names::contains).toList()),
+        converters, m));
+  }
+
+  private static boolean hasColumnNames(TableMapEventData m) {
+    return m.getEventMetadata() != null && m.getEventMetadata().getColumnNames() != null
+        && m.getEventMetadata().getColumnNames().size() == m.getColumnTypes().length;
+  }
+
+  private static Set<String> lower(java.util.Collection<String> names) {
+    return names.stream().map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
   }
 
   private Row row(TableInfo t, Serializable[] cells, BitSet included) {

@@ -3,6 +3,7 @@ package io.syncline.streams.mysql;
 import com.github.shyiko.mysql.binlog.BinaryLogClient;
 import com.github.shyiko.mysql.binlog.event.Event;
 import io.syncline.persistence.BinlogPosition;
+import io.syncline.persistence.SchemaHistoryStore;
 import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.capture.CaptureControl;
 import io.syncline.streams.capture.CaptureRecord;
@@ -36,12 +37,25 @@ import org.slf4j.LoggerFactory;
 public final class MySqlCaptureSource implements CaptureSource {
 
   private static final Logger log = LoggerFactory.getLogger(MySqlCaptureSource.class);
+  private static final String BLOCKING_IO_DISPATCHER = "pekko.stream.materializer.blocking-io-dispatcher";
 
   private final MySqlSourceSettings settings;
+  private final SchemaHistoryStore schemaHistory;
   private volatile List<MySqlCatalog.MySqlTable> tables;
 
+  /**
+   * A source whose schema history lives in memory only: enough with {@code binlog_row_metadata=FULL};
+   * without it, a restart decodes events written before a DDL statement with today's definition
+   * (and stops, naming the fix, where the TABLE_MAP shows they differ).
+   */
   public MySqlCaptureSource(MySqlSourceSettings settings) {
+    this(settings, SchemaHistoryStore.inMemory());
+  }
+
+  /** @param schemaHistory where the source's table definitions and DDL are recorded (the journal database in a node) */
+  public MySqlCaptureSource(MySqlSourceSettings settings, SchemaHistoryStore schemaHistory) {
     this.settings = settings;
+    this.schemaHistory = schemaHistory;
   }
 
   @Override
@@ -82,13 +96,13 @@ public final class MySqlCaptureSource implements CaptureSource {
           return (CaptureControl) control;
         });
     Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create().statefulMapConcat(() -> {
-      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, t, startFile, startGtids::get);
+      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, t, startFile, startGtids::get, schemaHistory);
       return event -> {
         List<CaptureRecord> out = new ArrayList<>(4);
         assembler.accept(event, out);
         return out.isEmpty() ? List.<List<CaptureRecord>>of() : List.of(out);
       };
-    });
+    }).async(BLOCKING_IO_DISPATCHER); // the schema tracker does JDBC (history, SHOW CREATE TABLE) on DDL
     return events.via(assemble);
   }
 

@@ -16,8 +16,13 @@ public final class MySqlSourceException extends RuntimeException {
     SERVER_ID_CONFLICT,
     POSITION_PURGED,
     NO_SUCH_TABLE,
-    OTHER,
-    MISSING_PRIVILEGE
+    /** The user lacks a privilege reading the binlog needs (REPLICATION SLAVE / CLIENT). */
+    MISSING_PRIVILEGE,
+    /** A DDL statement changes a captured table in a way the schema tracker cannot read. */
+    DDL_NOT_UNDERSTOOD,
+    /** The binlog and the tracked table definition disagree (column count or types, or a DDL statement). */
+    SCHEMA_MISMATCH,
+    OTHER
   }
 
   private final Reason reason;

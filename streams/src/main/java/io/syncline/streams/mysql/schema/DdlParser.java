@@ -1,0 +1,827 @@
+package io.syncline.streams.mysql.schema;
+
+import io.syncline.streams.mysql.schema.DdlTokenizer.Token;
+import io.syncline.streams.mysql.schema.DdlTokenizer.Type;
+import io.syncline.streams.mysql.schema.SchemaChange.AlterSpec;
+import io.syncline.streams.mysql.schema.SchemaChange.ColumnPosition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Reads what a DDL statement from the binlog (or the output of {@code SHOW CREATE TABLE}) does to
+ * table definitions: CREATE TABLE (column list or LIKE), ALTER TABLE (ADD/DROP/MODIFY/CHANGE/RENAME
+ * COLUMN, RENAME TO, ADD/DROP PRIMARY KEY, character sets; index, constraint and option changes
+ * have no effect on row images and are skipped), RENAME TABLE, DROP TABLE, DROP DATABASE and
+ * database character sets. Any other statement (DML, GRANT, CREATE USER, views, routines, indexes)
+ * gives no change. A table statement whose effect cannot be read gives
+ * {@link SchemaChange.NotUnderstood}, so the caller can refuse to guess.
+ *
+ * <p>Our own tokenizer-based parser (a hand-written recursive descent over {@link DdlTokenizer}
+ * tokens), not a full SQL grammar: it reads exactly the parts that decide the columns and skips the
+ * rest with balanced parentheses.
+ */
+public final class DdlParser {
+
+  /** Words that start an ALTER TABLE specification with no effect on the columns or the key. */
+  private static final Set<String> NEUTRAL_ALTER = Set.of("ENGINE", "ROW_FORMAT", "COMMENT", "AUTO_INCREMENT",
+      "ALGORITHM", "LOCK", "FORCE", "KEY_BLOCK_SIZE", "STATS_AUTO_RECALC", "STATS_PERSISTENT", "STATS_SAMPLE_PAGES",
+      "PACK_KEYS", "CHECKSUM", "PAGE_CHECKSUM", "DELAY_KEY_WRITE", "DISABLE", "ENABLE", "ORDER", "MAX_ROWS",
+      "MIN_ROWS", "AVG_ROW_LENGTH", "TRANSACTIONAL", "PAGE_COMPRESSED", "PAGE_COMPRESSION_LEVEL", "ENCRYPTED",
+      "ENCRYPTION_KEY_ID", "IETF_QUOTES", "INSERT_METHOD", "DATA", "INDEX", "TABLESPACE", "STORAGE", "CONNECTION",
+      "UNION", "ANALYZE", "CHECK", "OPTIMIZE", "REBUILD", "REPAIR", "REMOVE", "COALESCE", "REORGANIZE", "EXCHANGE",
+      "TRUNCATE", "DISCARD", "IMPORT", "PARTITION", "SECONDARY_ENGINE", "SECONDARY_ENGINE_ATTRIBUTE",
+      "ENGINE_ATTRIBUTE", "VALIDATION", "WITHOUT", "WITH", "COMPRESSION", "PASSWORD", "AUTOEXTEND_SIZE");
+
+  /** Words after ADD / DROP that name an index, constraint or partition (no effect on the columns). */
+  private static final Set<String> INDEX_WORDS = Set.of("INDEX", "KEY", "UNIQUE", "FULLTEXT", "SPATIAL", "FOREIGN",
+      "PARTITION", "PERIOD", "VECTOR");
+
+  private final List<Token> tokens;
+  private final String defaultDatabase;
+  private int pos;
+  private TableName current;
+
+  private DdlParser(String sql, String defaultDatabase) {
+    this.tokens = DdlTokenizer.tokenize(sql);
+    this.defaultDatabase = defaultDatabase == null || defaultDatabase.isEmpty() ? null : defaultDatabase;
+  }
+
+  /**
+   * The changes {@code sql} makes, in order; empty for statements that change no table definition.
+   *
+   * @param defaultDatabase the database unqualified names belong to (the QUERY event's), may be null
+   */
+  public static List<SchemaChange> parse(String sql, String defaultDatabase) {
+    return new DdlParser(sql, defaultDatabase).statement();
+  }
+
+  /** Thrown inside the parser when the statement's effect cannot be read. */
+  private static final class NotUnderstoodException extends RuntimeException {
+    NotUnderstoodException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private List<SchemaChange> statement() {
+    try {
+      if (accept("CREATE")) {
+        return create();
+      }
+      if (accept("ALTER")) {
+        return alter();
+      }
+      if (accept("RENAME")) {
+        return accept("TABLE") || accept("TABLES") ? renameTables() : List.of();
+      }
+      if (accept("DROP")) {
+        return drop();
+      }
+      return List.of();
+    } catch (NotUnderstoodException e) {
+      return List.of(new SchemaChange.NotUnderstood(current, e.getMessage()));
+    } catch (RuntimeException e) {
+      return List.of(new SchemaChange.NotUnderstood(current, "unreadable at '" + near() + "': " + e.getMessage()));
+    }
+  }
+
+  // ---------------------------------------------------------------- CREATE
+
+  private List<SchemaChange> create() {
+    boolean replace = false;
+    if (accept("OR")) {
+      expect("REPLACE");
+      replace = true;
+    }
+    if (accept("DATABASE") || accept("SCHEMA")) {
+      ifExists("NOT");
+      String db = identifier();
+      String charset = databaseCharset();
+      return charset == null ? List.of() : List.of(new SchemaChange.DatabaseCharset(db, charset));
+    }
+    if (accept("TEMPORARY")) {
+      return List.of(); // temporary tables are never in a row binlog
+    }
+    if (!accept("TABLE")) {
+      return List.of();
+    }
+    boolean ifNotExists = ifExists("NOT");
+    current = tableName();
+    if (accept("LIKE")) {
+      return List.of(new SchemaChange.CreateTableLike(current, tableName(), ifNotExists, replace));
+    }
+    if (!peek().isSymbol('(')) {
+      throw new NotUnderstoodException("CREATE TABLE without a column list (… SELECT) does not say the columns");
+    }
+    next();
+    if (accept("LIKE")) {
+      TableName source = tableName();
+      expectSymbol(')');
+      return List.of(new SchemaChange.CreateTableLike(current, source, ifNotExists, replace));
+    }
+    List<ColumnDefinition> columns = new ArrayList<>();
+    List<String> primaryKey = new ArrayList<>();
+    List<String> jsonChecks = new ArrayList<>();
+    do {
+      if (!tableElement(jsonChecks, primaryKey)) {
+        ColumnDefinition c = columnDefinition(primaryKey);
+        columns.add(c);
+      }
+    } while (acceptSymbol(','));
+    expectSymbol(')');
+    String[] charset = new String[2];
+    while (peek().type() != Type.END) {
+      if (peek().is("SELECT") || peek().is("AS") || peek().is("IGNORE") || peek().is("REPLACE")) {
+        throw new NotUnderstoodException("CREATE TABLE … SELECT adds the columns of a query");
+      }
+      if (peek().is("PARTITION")) {
+        break;
+      }
+      if (peek().is("WITH") && peekAt(1).is("SYSTEM")) {
+        throw new NotUnderstoodException("system-versioned tables have hidden row_start/row_end columns");
+      }
+      if (!charsetOption(charset)) {
+        skipOne();
+      }
+    }
+    return List.of(new SchemaChange.CreateTable(current, ifNotExists, replace, columns, primaryKey, jsonChecks,
+        charset[0], charset[1]));
+  }
+
+  /** A table-level element (key, constraint, check, period); false when it is a column. */
+  private boolean tableElement(List<String> jsonChecks, List<String> primaryKey) {
+    Token t = peek();
+    if (t.type() != Type.WORD) {
+      return false;
+    }
+    String w = t.text().toUpperCase(Locale.ROOT);
+    if (w.equals("CONSTRAINT")) {
+      next();
+      if (!peek().is("PRIMARY") && !peek().is("UNIQUE") && !peek().is("FOREIGN") && !peek().is("CHECK")) {
+        identifier(); // the constraint's name
+      }
+      return tableElement(jsonChecks, primaryKey) || failNotUnderstood("CONSTRAINT of an unknown kind");
+    }
+    if (w.equals("PRIMARY") && peekAt(1).is("KEY")) {
+      next();
+      next();
+      primaryKey.clear();
+      primaryKey.addAll(keyColumns());
+      skipElement();
+      return true;
+    }
+    if (w.equals("CHECK") && peekAt(1).isSymbol('(')) {
+      next();
+      String json = jsonCheck();
+      if (json != null) {
+        jsonChecks.add(json);
+      }
+      skipElement();
+      return true;
+    }
+    if ((INDEX_WORDS.contains(w) && !w.equals("VECTOR")) && !(peekAt(1).isSymbol(',') || peekAt(1).isSymbol(')'))
+        && !isTypeWord(peekAt(1))) {
+      skipElement();
+      return true;
+    }
+    return false;
+  }
+
+  private static boolean isTypeWord(Token t) {
+    return t.type() == Type.WORD && TYPE_WORDS.contains(t.text().toLowerCase(Locale.ROOT));
+  }
+
+  private static final Set<String> TYPE_WORDS = Set.of("tinyint", "smallint", "mediumint", "middleint", "int",
+      "integer", "bigint", "int1", "int2", "int3", "int4", "int8", "bool", "boolean", "serial", "decimal", "dec",
+      "numeric", "fixed", "float", "float4", "float8", "double", "real", "bit", "char", "character", "varchar",
+      "varchar2", "nchar", "nvarchar", "national", "tinytext", "text", "mediumtext", "longtext", "long", "binary",
+      "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "enum", "set", "date", "time", "datetime",
+      "timestamp", "year", "json", "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+      "multipolygon", "geometrycollection", "geomcollection", "uuid", "inet4", "inet6", "vector", "raw", "clob",
+      "number");
+
+  private boolean failNotUnderstood(String what) {
+    throw new NotUnderstoodException(what);
+  }
+
+  /** {@code name type [attributes]}. */
+  private ColumnDefinition columnDefinition(List<String> primaryKey) {
+    String name = identifier();
+    String type = peek().type() == Type.WORD ? next().text().toLowerCase(Locale.ROOT) : null;
+    if (type == null) {
+      throw new NotUnderstoodException("column " + name + " has no type");
+    }
+    String impliedCharset = null;
+    boolean unsigned = false;
+    switch (type) {
+      case "integer", "int4" -> type = "int";
+      case "int1", "bool", "boolean" -> type = "tinyint";
+      case "int2" -> type = "smallint";
+      case "int3", "middleint" -> type = "mediumint";
+      case "int8" -> type = "bigint";
+      case "serial" -> {
+        type = "bigint";
+        unsigned = true;
+      }
+      case "dec", "numeric", "fixed" -> type = "decimal";
+      case "float4" -> type = "float";
+      case "float8", "real" -> type = "double";
+      case "double" -> accept("PRECISION");
+      case "character" -> type = accept("VARYING") ? "varchar" : "char";
+      case "char" -> type = accept("VARYING") ? "varchar" : "char";
+      case "varchar2" -> type = "varchar";
+      case "nchar" -> {
+        type = accept("VARCHAR") || accept("VARYING") ? "varchar" : "char";
+        impliedCharset = "utf8mb3";
+      }
+      case "nvarchar" -> {
+        type = "varchar";
+        impliedCharset = "utf8mb3";
+      }
+      case "national" -> {
+        if (accept("CHAR") || accept("CHARACTER")) {
+          type = accept("VARYING") ? "varchar" : "char";
+        } else if (accept("VARCHAR")) {
+          type = "varchar";
+        } else {
+          throw new NotUnderstoodException("column " + name + ": NATIONAL without CHAR/VARCHAR");
+        }
+        impliedCharset = "utf8mb3";
+      }
+      case "long" -> {
+        if (accept("VARBINARY")) {
+          type = "mediumblob";
+        } else {
+          if (!accept("VARCHAR")) {
+            accept("CHAR");
+            accept("VARYING");
+          }
+          type = "mediumtext";
+        }
+      }
+      default -> { }
+    }
+    if (!TYPE_WORDS.contains(type)) {
+      throw new NotUnderstoodException("column " + name + " has type " + type + ", which the DDL parser does not know");
+    }
+    List<String> args = new ArrayList<>();
+    List<String> labels = new ArrayList<>();
+    if (acceptSymbol('(')) {
+      if (type.equals("enum") || type.equals("set")) {
+        do {
+          Token label = next();
+          if (label.type() == Type.WORD && peek().type() == Type.STRING) {
+            label = next(); // a charset introducer: _utf8mb4'x'
+          }
+          if (label.type() != Type.STRING) {
+            throw new NotUnderstoodException("column " + name + ": " + type + " member is not a string");
+          }
+          labels.add(label.text());
+        } while (acceptSymbol(','));
+      } else {
+        do {
+          Token number = next();
+          if (number.type() != Type.NUMBER) {
+            throw new NotUnderstoodException("column " + name + ": type arguments must be numbers");
+          }
+          args.add(number.text());
+        } while (acceptSymbol(','));
+      }
+      expectSymbol(')');
+    }
+    String charset = impliedCharset;
+    String collation = null;
+    boolean binaryAttribute = false;
+    boolean json = false;
+    while (true) {
+      Token t = peek();
+      if (t.type() == Type.END || t.isSymbol(',') || t.isSymbol(')') || t.is("FIRST") || t.is("AFTER")) {
+        break;
+      }
+      if (t.is("UNSIGNED") || t.is("ZEROFILL")) {
+        next();
+        unsigned = true;
+      } else if (t.is("SIGNED")) {
+        next();
+      } else if (t.is("BINARY")) {
+        next();
+        binaryAttribute = true;
+      } else if (t.is("ASCII")) {
+        next();
+        charset = "latin1";
+      } else if (t.is("UNICODE")) {
+        next();
+        charset = "ucs2";
+      } else if (t.is("BYTE")) {
+        next();
+        charset = "binary";
+      } else if (t.is("CHARACTER") && peekAt(1).is("SET") || t.is("CHARSET")) {
+        next();
+        accept("SET");
+        charset = CharsetNames.normalise(word());
+      } else if (t.is("COLLATE")) {
+        next();
+        collation = word().toLowerCase(Locale.ROOT);
+      } else if (t.is("PRIMARY") || (t.is("KEY") && !peekAt(-1).is("UNIQUE"))) {
+        next();
+        accept("KEY");
+        primaryKey.clear();
+        primaryKey.add(name);
+      } else if (t.is("CHECK") && peekAt(1).isSymbol('(')) {
+        next();
+        String checked = jsonCheck();
+        json |= name.equalsIgnoreCase(checked);
+      } else if (t.is("DEFAULT") || (t.is("ON") && peekAt(1).is("UPDATE"))) {
+        if (next().is("ON")) {
+          next();
+        }
+        skipExpression();
+      } else if (t.is("COMMENT") || t.is("COLUMN_FORMAT") || t.is("STORAGE") || t.is("SRID")) {
+        next();
+        skipOne();
+      } else if (t.is("COMPRESSED")) {
+        throw new NotUnderstoodException("column " + name + " is COMPRESSED (its binlog encoding differs)");
+      } else {
+        skipOne();
+      }
+    }
+    if (type.equals("json")) {
+      json = true;
+    }
+    if (binaryAttribute && charset == null && (type.equals("char") || type.equals("varchar") || type.endsWith("text"))
+        && collation == null) {
+      collation = "binary-of-charset"; // e.g. VARCHAR(10) BINARY: the binary collation of the column's charset
+    }
+    if (collation != null && collation.equals("binary-of-charset")) {
+      collation = null;
+    } else if (charset == null && collation != null) {
+      charset = CharsetNames.ofCollation(collation);
+    }
+    return new ColumnDefinition(name, type, args, unsigned, charset, collation, labels, json);
+  }
+
+  /** Inside {@code CHECK (…)}: the column of {@code json_valid(`col`)} when that is the whole check, else null. */
+  private String jsonCheck() {
+    expectSymbol('(');
+    String column = null;
+    if (peek().is("json_valid") && peekAt(1).isSymbol('(') && peekAt(3).isSymbol(')') && peekAt(4).isSymbol(')')) {
+      next();
+      next();
+      column = identifier();
+      next();
+      next();
+      return column;
+    }
+    skipUntilClose();
+    return null;
+  }
+
+  /** {@code (a, b(10) DESC, …)} of a key. */
+  private List<String> keyColumns() {
+    if (peek().is("USING")) {
+      next();
+      next();
+    }
+    expectSymbol('(');
+    List<String> cols = new ArrayList<>();
+    do {
+      cols.add(identifier());
+      if (peek().isSymbol('(')) {
+        next();
+        skipUntilClose();
+      }
+      if (!accept("ASC")) {
+        accept("DESC");
+      }
+    } while (acceptSymbol(','));
+    expectSymbol(')');
+    return cols;
+  }
+
+  /** {@code [DEFAULT] CHARACTER SET [=] x}, {@code [DEFAULT] CHARSET [=] x}, {@code [DEFAULT] COLLATE [=] x}. */
+  private boolean charsetOption(String[] out) {
+    int mark = pos;
+    accept("DEFAULT");
+    boolean characterSet = peek().is("CHARACTER") && peekAt(1).is("SET");
+    if (characterSet) {
+      pos += 2;
+    }
+    if (characterSet || accept("CHARSET")) {
+      acceptSymbol('=');
+      out[0] = CharsetNames.normalise(word());
+      return true;
+    }
+    if (accept("COLLATE")) {
+      acceptSymbol('=');
+      out[1] = word().toLowerCase(Locale.ROOT);
+      if (out[0] == null) {
+        out[0] = CharsetNames.ofCollation(out[1]);
+      }
+      return true;
+    }
+    pos = mark;
+    return false;
+  }
+
+  private String databaseCharset() {
+    String[] charset = new String[2];
+    while (peek().type() != Type.END) {
+      if (!charsetOption(charset)) {
+        skipOne();
+      }
+    }
+    return charset[0];
+  }
+
+  // ---------------------------------------------------------------- ALTER
+
+  private List<SchemaChange> alter() {
+    accept("ONLINE");
+    accept("OFFLINE");
+    accept("IGNORE");
+    if (accept("DATABASE") || accept("SCHEMA")) {
+      String db = peek().type() == Type.QUOTED || (peek().type() == Type.WORD && !isOptionStart(peek()))
+          ? identifier() : defaultDatabase;
+      String charset = databaseCharset();
+      return charset == null || db == null ? List.of() : List.of(new SchemaChange.DatabaseCharset(db, charset));
+    }
+    if (!accept("TABLE")) {
+      return List.of();
+    }
+    ifExists("");
+    current = tableName();
+    waitOption();
+    List<AlterSpec> specs = new ArrayList<>();
+    if (peek().type() == Type.END) {
+      return List.of(new SchemaChange.AlterTable(current, specs));
+    }
+    do {
+      alterSpec(specs);
+    } while (acceptSymbol(','));
+    if (peek().type() != Type.END && !peek().is("PARTITION")) {
+      throw new NotUnderstoodException("unexpected '" + near() + "' after an ALTER TABLE specification");
+    }
+    return List.of(new SchemaChange.AlterTable(current, specs));
+  }
+
+  private static boolean isOptionStart(Token t) {
+    return t.is("DEFAULT") || t.is("CHARACTER") || t.is("CHARSET") || t.is("COLLATE") || t.is("COMMENT")
+        || t.is("UPGRADE") || t.is("READ") || t.is("ENCRYPTION");
+  }
+
+  private void alterSpec(List<AlterSpec> specs) {
+    Token t = peek();
+    if (accept("ADD")) {
+      if (accept("COLUMN")) {
+        addColumns(specs);
+      } else if (peek().is("PRIMARY") || peek().is("CONSTRAINT") || peek().is("CHECK")
+          || (peek().type() == Type.WORD && INDEX_WORDS.contains(peek().text().toUpperCase(Locale.ROOT))
+              && !peekAt(1).isSymbol(',') && !isTypeWord(peekAt(1)) && !peekAt(1).isSymbol(')'))) {
+        List<String> json = new ArrayList<>();
+        List<String> pk = new ArrayList<>();
+        if (peek().is("CONSTRAINT") && (peekAt(1).is("IF") || peekAt(2).is("IF"))) {
+          next();
+          if (!accept("IF")) {
+            identifier();
+            expect("IF");
+          }
+          expect("NOT");
+          expect("EXISTS");
+          if (!peek().is("PRIMARY") && !peek().is("UNIQUE") && !peek().is("FOREIGN") && !peek().is("CHECK")) {
+            identifier();
+          }
+        }
+        if (accept("IF")) {
+          expect("NOT");
+          expect("EXISTS");
+        }
+        boolean primary = peek().is("PRIMARY") || (peek().is("CONSTRAINT") && (peekAt(1).is("PRIMARY") || peekAt(2).is("PRIMARY")));
+        tableElement(json, pk);
+        if (primary) {
+          specs.add(new AlterSpec.AddPrimaryKey(pk));
+        }
+        json.forEach(c -> specs.add(new AlterSpec.AddJsonCheck(c)));
+      } else {
+        addColumns(specs);
+      }
+    } else if (accept("DROP")) {
+      if (accept("PRIMARY")) {
+        expect("KEY");
+        specs.add(new AlterSpec.DropPrimaryKey());
+      } else if (peek().type() == Type.WORD && (INDEX_WORDS.contains(peek().text().toUpperCase(Locale.ROOT))
+          || peek().is("CONSTRAINT") || peek().is("CHECK") || peek().is("SYSTEM"))
+          && !peekAt(1).isSymbol(',') && peekAt(1).type() != Type.END) {
+        if (peek().is("SYSTEM")) {
+          throw new NotUnderstoodException("DROP SYSTEM VERSIONING removes hidden columns");
+        }
+        skipElement();
+      } else {
+        accept("COLUMN");
+        boolean ifExists = ifExists("");
+        specs.add(new AlterSpec.DropColumn(identifier(), ifExists));
+        if (!accept("RESTRICT")) {
+          accept("CASCADE");
+        }
+      }
+    } else if (accept("MODIFY")) {
+      accept("COLUMN");
+      boolean ifExists = ifExists("");
+      ColumnDefinition c = columnDefinition(new ArrayList<>());
+      specs.add(new AlterSpec.ChangeColumn(c.name(), c, position(), ifExists));
+    } else if (accept("CHANGE")) {
+      accept("COLUMN");
+      boolean ifExists = ifExists("");
+      String old = identifier();
+      ColumnDefinition c = columnDefinition(new ArrayList<>());
+      specs.add(new AlterSpec.ChangeColumn(old, c, position(), ifExists));
+    } else if (accept("RENAME")) {
+      if (accept("COLUMN")) {
+        String from = identifier();
+        expect("TO");
+        specs.add(new AlterSpec.RenameColumn(from, identifier()));
+      } else if (accept("INDEX") || accept("KEY")) {
+        skipElement();
+      } else {
+        if (!accept("TO")) {
+          accept("AS");
+        }
+        specs.add(new AlterSpec.RenameTo(tableName()));
+      }
+    } else if (accept("ALTER")) {
+      if (accept("INDEX") || accept("KEY") || accept("CHECK") || accept("CONSTRAINT")) {
+        skipElement();
+        return;
+      }
+      accept("COLUMN");
+      ifExists("");
+      identifier();
+      if (accept("SET")) {
+        if (accept("DEFAULT")) {
+          skipExpression();
+        } else if (!accept("VISIBLE") && !accept("INVISIBLE")) {
+          throw new NotUnderstoodException("ALTER COLUMN … SET " + near());
+        }
+      } else if (accept("DROP")) {
+        expect("DEFAULT");
+      } else {
+        throw new NotUnderstoodException("ALTER COLUMN … " + near());
+      }
+    } else if (accept("CONVERT")) {
+      expect("TO");
+      String[] charset = new String[2];
+      if (!charsetOption(charset)) {
+        throw new NotUnderstoodException("CONVERT TO without a character set");
+      }
+      charsetOption(charset);
+      specs.add(new AlterSpec.ConvertCharset(charset[0], charset[1]));
+    } else if (t.is("DEFAULT") || t.is("CHARACTER") || t.is("CHARSET") || t.is("COLLATE")) {
+      String[] charset = new String[2];
+      if (!charsetOption(charset)) {
+        skipElement();
+        return;
+      }
+      charsetOption(charset);
+      specs.add(new AlterSpec.DefaultCharset(charset[0], charset[1]));
+    } else if (t.type() == Type.WORD && NEUTRAL_ALTER.contains(t.text().toUpperCase(Locale.ROOT))) {
+      if ((t.is("WITH") || t.is("WITHOUT")) && peekAt(1).is("SYSTEM")) {
+        throw new NotUnderstoodException("system versioning adds or removes hidden columns");
+      }
+      skipElement();
+    } else {
+      throw new NotUnderstoodException("ALTER TABLE specification '" + near() + "'");
+    }
+  }
+
+  private void addColumns(List<AlterSpec> specs) {
+    boolean ifNotExists = ifExists("NOT");
+    if (acceptSymbol('(')) {
+      do {
+        List<String> pk = new ArrayList<>();
+        if (tableElement(new ArrayList<>(), pk)) {
+          if (!pk.isEmpty()) {
+            specs.add(new AlterSpec.AddPrimaryKey(pk));
+          }
+          continue;
+        }
+        ColumnDefinition c = columnDefinition(pk);
+        specs.add(new AlterSpec.AddColumn(c, ColumnPosition.END, ifNotExists));
+        if (!pk.isEmpty()) {
+          specs.add(new AlterSpec.AddPrimaryKey(pk));
+        }
+      } while (acceptSymbol(','));
+      expectSymbol(')');
+    } else {
+      List<String> pk = new ArrayList<>();
+      ColumnDefinition c = columnDefinition(pk);
+      specs.add(new AlterSpec.AddColumn(c, position(), ifNotExists));
+      if (!pk.isEmpty()) {
+        specs.add(new AlterSpec.AddPrimaryKey(pk));
+      }
+    }
+  }
+
+  private ColumnPosition position() {
+    if (accept("FIRST")) {
+      return new ColumnPosition(true, null);
+    }
+    if (accept("AFTER")) {
+      return new ColumnPosition(false, identifier());
+    }
+    return ColumnPosition.END;
+  }
+
+  // ---------------------------------------------------------------- RENAME, DROP
+
+  private List<SchemaChange> renameTables() {
+    ifExists("");
+    List<SchemaChange> out = new ArrayList<>();
+    do {
+      TableName from = tableName();
+      current = from;
+      waitOption();
+      expect("TO");
+      out.add(new SchemaChange.RenameTable(from, tableName()));
+    } while (acceptSymbol(','));
+    return out;
+  }
+
+  private List<SchemaChange> drop() {
+    if (accept("DATABASE") || accept("SCHEMA")) {
+      ifExists("");
+      return List.of(new SchemaChange.DropDatabase(identifier()));
+    }
+    if (accept("TEMPORARY")) {
+      return List.of();
+    }
+    if (!accept("TABLE") && !accept("TABLES")) {
+      return List.of();
+    }
+    ifExists("");
+    List<SchemaChange> out = new ArrayList<>();
+    do {
+      TableName name = tableName();
+      current = name;
+      out.add(new SchemaChange.DropTable(name));
+    } while (acceptSymbol(','));
+    return out;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** {@code IF [NOT] EXISTS} ({@code not} = "NOT" or ""); true when present. */
+  private boolean ifExists(String not) {
+    if (peek().is("IF") && (not.isEmpty() ? peekAt(1).is("EXISTS") : peekAt(1).is(not) && peekAt(2).is("EXISTS"))) {
+      next();
+      if (!not.isEmpty()) {
+        next();
+      }
+      next();
+      return true;
+    }
+    return false;
+  }
+
+  /** MariaDB's {@code WAIT n} / {@code NOWAIT}. */
+  private void waitOption() {
+    if (accept("NOWAIT")) {
+      return;
+    }
+    if (peek().is("WAIT") && peekAt(1).type() == Type.NUMBER) {
+      next();
+      next();
+    }
+  }
+
+  private TableName tableName() {
+    String first = identifier();
+    if (acceptSymbol('.')) {
+      return new TableName(first, identifier());
+    }
+    if (defaultDatabase == null) {
+      throw new NotUnderstoodException("table " + first + " has no database (no default database)");
+    }
+    return new TableName(defaultDatabase, first);
+  }
+
+  private String identifier() {
+    Token t = next();
+    if (t.type() == Type.QUOTED || t.type() == Type.WORD || (t.type() == Type.STRING && t.text().length() > 0)) {
+      return t.text();
+    }
+    throw new NotUnderstoodException("expected a name at '" + t.text() + "'");
+  }
+
+  /** A charset or collation name (a word, a quoted name or a string). */
+  private String word() {
+    Token t = next();
+    if (t.type() == Type.END || t.type() == Type.SYMBOL) {
+      throw new NotUnderstoodException("expected a character set or collation name");
+    }
+    return t.text();
+  }
+
+  /** Skips one value of DEFAULT / ON UPDATE: a literal, a signed number, a function call or a parenthesised expression. */
+  private void skipExpression() {
+    Token t = next();
+    if (t.isSymbol('(')) {
+      skipUntilClose();
+      return;
+    }
+    if (t.isSymbol('-') || t.isSymbol('+')) {
+      next();
+      return;
+    }
+    if (t.type() == Type.WORD && peek().type() == Type.STRING) {
+      next(); // _utf8mb4'x', x'0f', b'01', N'x'
+      return;
+    }
+    if (t.type() == Type.WORD && peek().isSymbol('(')) {
+      next();
+      skipUntilClose();
+    }
+  }
+
+  /** Skips one token, or a whole parenthesised group. */
+  private void skipOne() {
+    if (next().isSymbol('(')) {
+      skipUntilClose();
+    }
+  }
+
+  /** Skips to the ',' or ')' that ends the current element (not consumed). */
+  private void skipElement() {
+    while (peek().type() != Type.END && !peek().isSymbol(',') && !peek().isSymbol(')')) {
+      skipOne();
+    }
+  }
+
+  /** After a '(' was consumed: skips through the matching ')'. */
+  private void skipUntilClose() {
+    int depth = 1;
+    while (depth > 0) {
+      Token t = next();
+      if (t.type() == Type.END) {
+        throw new NotUnderstoodException("unbalanced parentheses");
+      }
+      if (t.isSymbol('(')) {
+        depth++;
+      } else if (t.isSymbol(')')) {
+        depth--;
+      }
+    }
+  }
+
+  private Token peek() {
+    return tokens.get(pos);
+  }
+
+  private Token peekAt(int ahead) {
+    int i = pos + ahead;
+    return i < 0 ? new Token(Type.END, "", 0) : tokens.get(Math.min(i, tokens.size() - 1));
+  }
+
+  private Token next() {
+    Token t = tokens.get(pos);
+    if (t.type() != Type.END) {
+      pos++;
+    }
+    return t;
+  }
+
+  private boolean accept(String word) {
+    if (peek().is(word)) {
+      pos++;
+      return true;
+    }
+    return false;
+  }
+
+  private boolean acceptSymbol(char c) {
+    if (peek().isSymbol(c)) {
+      pos++;
+      return true;
+    }
+    return false;
+  }
+
+  private void expect(String word) {
+    if (!accept(word)) {
+      throw new NotUnderstoodException("expected " + word + " at '" + near() + "'");
+    }
+  }
+
+  private void expectSymbol(char c) {
+    if (!acceptSymbol(c)) {
+      throw new NotUnderstoodException("expected '" + c + "' at '" + near() + "'");
+    }
+  }
+
+  private String near() {
+    StringBuilder b = new StringBuilder();
+    for (int i = pos; i < Math.min(tokens.size() - 1, pos + 4); i++) {
+      b.append(i > pos ? " " : "").append(tokens.get(i).text());
+    }
+    return b.length() == 0 ? "end of statement" : b.toString();
+  }
+}
