@@ -82,7 +82,7 @@ public final class MariaDbCatchupBench {
     Map<String, List<Double>> rates = new LinkedHashMap<>();
     readers.forEach(r -> rates.put(r, new ArrayList<>()));
     // the workload is not what is measured: let the server write it quickly
-    try (MariaDbServer db = MariaDbServer.start(List.of("--innodb-buffer-pool-size=512M",
+    try (MariaDbServer db = MariaDbServer.startIsolated(List.of("--innodb-buffer-pool-size=512M",
         "--innodb-flush-log-at-trx-commit=0", "--sync-binlog=0", "--max-binlog-size=1G"))) {
       db.createDatabase(DB);
       long serverPid = serverPid(db);

@@ -463,7 +463,7 @@ final class Demo {
    */
   record MariaDb(MariaDbServer server) implements Database {
     static MariaDb start() {
-      MariaDbServer db = MariaDbServer.start(List.of());
+      MariaDbServer db = MariaDbServer.startIsolated(List.of());
       db.createDatabase(DB);
       return new MariaDb(db);
     }

