@@ -103,7 +103,12 @@ final class MySqlBinlogAssembler {
         MariadbGtidEventData g = (MariadbGtidEventData) data;
         begin(h, g.getDomainId() + "-" + h.getServerId() + "-" + g.getSequence());
       }
-      case GTID -> begin(h, ((GtidEventData) data).getMySqlGtid().toString());
+      case GTID -> {
+        GtidEventData g = (GtidEventData) data;
+        // MySQL 8 writes the commit time in microseconds here; the header has whole seconds only
+        long micros = g.getOriginalCommitTimestamp() > 0 ? g.getOriginalCommitTimestamp() : h.getTimestamp() * 1000;
+        begin(h, g.getMySqlGtid().toString(), micros);
+      }
       case QUERY -> onQuery(h, (QueryEventData) data, out);
       case TABLE_MAP -> onTableMap(h, (TableMapEventData) data);
       case WRITE_ROWS, EXT_WRITE_ROWS -> {
@@ -147,11 +152,16 @@ final class MySqlBinlogAssembler {
   }
 
   private void begin(EventHeaderV4 h, String gtid) {
+    // MariaDB's binlog has commit times in whole seconds only (lag is over-stated by up to 1 s)
+    begin(h, gtid, h.getTimestamp() * 1000);
+  }
+
+  private void begin(EventHeaderV4 h, String gtid, long startMicros) {
     String resume = gtidsNow();
     if (gtids != null && gtid != null) {
       gtids.add(gtid);
     }
-    txn = new Txn(h.getPosition(), gtid, resume, h.getTimestamp() * 1000);
+    txn = new Txn(h.getPosition(), gtid, resume, startMicros);
     order = 0;
   }
 
