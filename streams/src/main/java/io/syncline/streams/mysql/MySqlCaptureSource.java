@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
@@ -29,13 +31,19 @@ import org.slf4j.LoggerFactory;
  * thread and hands each event to a backpressured queue: when the sink is slow, the client waits,
  * and so does the server's dump thread (TCP), so memory stays bounded.
  *
- * <p>Starting point: the earliest transaction any table recorded (changes already delivered are
- * dropped by the delivery pipeline), or the binlog's current end on a first start. Not yet here:
- * the initial snapshot, schema history for DDL, GTID resume (see the issue's closing note).
+ * <p>When a snapshot is due ({@link MySqlSnapshotPlan}), the same thread first reads it
+ * ({@link MySqlSnapshot}) into a small queue of its own, which the stream drains before the binlog's.
+ * Then the binlog from the snapshot's position, or from the earliest transaction a table recorded
+ * (changes already delivered are dropped by the delivery pipeline, changes a fresh snapshot holds by
+ * {@link MySqlSnapshotFilter}), or from its current end. Not yet here: schema history for DDL, GTID
+ * resume (see the issue's closing note).
  */
 public final class MySqlCaptureSource implements CaptureSource {
 
   private static final Logger log = LoggerFactory.getLogger(MySqlCaptureSource.class);
+
+  /** Snapshot chunks waiting for the stream: each holds up to max-batch-size rows. */
+  private static final int SNAPSHOT_CHUNKS_BUFFERED = 2;
 
   private final MySqlSourceSettings settings;
   private volatile List<MySqlCatalog.MySqlTable> tables;
@@ -74,11 +82,11 @@ public final class MySqlCaptureSource implements CaptureSource {
     }
     AckControl control = new AckControl();
     String startFile = startFile(recorded);
-    Source<Event, CaptureControl> events = Source.<Event>queue(1024, OverflowStrategy.backpressure())
-        .mapMaterializedValue(queue -> {
-          start(queue, recorded);
-          return (CaptureControl) control;
-        });
+    MySqlSnapshotPlan plan = MySqlSnapshotPlan.of(settings, t, recorded);
+    // snapshot chunks first (a small buffer: a chunk holds up to max-batch-size rows), then the binlog
+    Source<List<CaptureRecord>, SourceQueueWithComplete<List<CaptureRecord>>> snapshot =
+        Source.<List<CaptureRecord>>queue(SNAPSHOT_CHUNKS_BUFFERED, OverflowStrategy.backpressure());
+    Source<Event, SourceQueueWithComplete<Event>> events = Source.<Event>queue(1024, OverflowStrategy.backpressure());
     Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create().statefulMapConcat(() -> {
       MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, t, startFile);
       return event -> {
@@ -87,7 +95,21 @@ public final class MySqlCaptureSource implements CaptureSource {
         return out.isEmpty() ? List.<List<CaptureRecord>>of() : List.of(out);
       };
     });
-    return events.via(assemble);
+    Flow<List<CaptureRecord>, List<CaptureRecord>, NotUsed> dropSnapshotted =
+        Flow.<List<CaptureRecord>>create().statefulMapConcat(() -> {
+          MySqlSnapshotFilter filter = new MySqlSnapshotFilter();
+          return chunk -> {
+            List<CaptureRecord> out = filter.apply(chunk);
+            return out.isEmpty() ? List.<List<CaptureRecord>>of() : List.of(out);
+          };
+        });
+    return snapshot
+        .concatMat(events.via(assemble), Keep.both())
+        .mapMaterializedValue(queues -> {
+          start(queues.first(), queues.second(), plan);
+          return (CaptureControl) control;
+        })
+        .via(dropSnapshotted);
   }
 
   private static String startFile(Map<TableRef, TableStart> recorded) {
@@ -105,7 +127,8 @@ public final class MySqlCaptureSource implements CaptureSource {
     return min;
   }
 
-  private void start(SourceQueueWithComplete<Event> queue, Map<TableRef, TableStart> recorded) {
+  private void start(SourceQueueWithComplete<List<CaptureRecord>> snapshotQueue, SourceQueueWithComplete<Event> queue,
+      MySqlSnapshotPlan plan) {
     BinaryLogClient client = new BinaryLogClient(settings.host(), settings.port(), settings.user(),
         settings.password().value());
     client.setServerId(settings.serverId());
@@ -121,16 +144,26 @@ public final class MySqlCaptureSource implements CaptureSource {
       }
     });
     queue.watchCompletion().whenComplete((d, e) -> closeQuietly(client));
-    // everything blocking (JDBC, the binlog connection) runs on this thread, never on the materializer's
+    // everything blocking (JDBC, the snapshot, the binlog connection) runs on this thread, never on the materializer's
     Thread reader = new Thread(() -> {
       try {
-        BinlogPosition from = earliest(recorded);
         try (Connection c = MySqlCatalog.connect(settings)) {
-          MySqlCatalog catalog = new MySqlCatalog(settings, c);
-          if (from == null) {
-            from = catalog.currentPosition();
-          } else {
-            catalog.checkPositionAvailable(from);
+          if (plan.resumeFrom() != null) {
+            new MySqlCatalog(settings, c).checkPositionAvailable(plan.resumeFrom());
+          }
+        }
+        BinlogPosition snapshotAt = null;
+        if (!plan.snapshot().isEmpty()) {
+          try (MySqlSnapshot snapshot = MySqlSnapshot.begin(settings)) {
+            snapshotAt = snapshot.position();
+            snapshot.read(plan.snapshot(), chunk -> offerChunk(snapshotQueue, chunk));
+          }
+        }
+        snapshotQueue.complete();
+        BinlogPosition from = plan.streamFrom(snapshotAt);
+        if (from == null) {
+          try (Connection c = MySqlCatalog.connect(settings)) {
+            from = new MySqlCatalog(settings, c).currentPosition();
           }
         }
         client.setBinlogFilename(from.file());
@@ -139,11 +172,21 @@ public final class MySqlCaptureSource implements CaptureSource {
         client.connect();
         queue.complete();
       } catch (Exception e) {
+        snapshotQueue.fail(e);
         queue.fail(e);
       }
     }, "binlog-" + settings.name());
     reader.setDaemon(true);
     reader.start();
+  }
+
+  /** Hands a snapshot chunk to the stream, waiting while it is busy; fails when the stream is gone. */
+  private void offerChunk(SourceQueueWithComplete<List<CaptureRecord>> queue, List<CaptureRecord> chunk) {
+    QueueOfferResult result = queue.offer(chunk).toCompletableFuture().join();
+    if (result != QueueOfferResult.enqueued()) {
+      throw new IllegalStateException("source '" + settings.name() + "': the stream stopped during the snapshot ("
+          + result + ")");
+    }
   }
 
   private static void closeQuietly(BinaryLogClient client) {
