@@ -56,10 +56,10 @@ class MySqlTypesGoldenIT {
   private static final String DB = "golden_types";
   private static final long FIXED_CLOCK_MICROS = 1_700_000_000_000_000L;
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final Path GOLDEN = Path.of(System.getProperty("basedir", "."))
+  static final Path GOLDEN = Path.of(System.getProperty("basedir", "."))
       .resolve("src/test/resources/golden/mysql/all_types.json");
 
-  private static final String SCHEMA = """
+  static final String SCHEMA = """
       CREATE TABLE all_types (
         id int PRIMARY KEY,
         c_tinyint tinyint, c_tinyint_u tinyint unsigned, c_smallint smallint, c_smallint_u smallint unsigned,
@@ -78,7 +78,7 @@ class MySqlTypesGoldenIT {
         c_json json, c_point point, c_geometry geometry, c_time2 time(2), c_time3 time(3)
       ) DEFAULT CHARSET=utf8mb4""";
 
-  private static final String[] ROWS = {
+  static final String[] ROWS = {
     """
     INSERT INTO all_types VALUES (1,
       12, 200, 1234, 50000, 123456, 16000000, 123456, 3000000000, 1234567890123, 12345678901234567890,
