@@ -56,6 +56,7 @@ class ApplicationConfTest {
       assertThat(s.settings().serverId()).isEqualTo(4242);
       assertThat(s.settings().port()).isEqualTo(3307);
       assertThat(s.settings().include()).containsExactly("shop.*");
+      assertThat(s.settings().snapshotMode()).isEqualTo(io.syncline.streams.mysql.MySqlSourceSettings.SnapshotMode.INITIAL);
     });
   }
 

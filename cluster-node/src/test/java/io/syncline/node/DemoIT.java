@@ -50,14 +50,17 @@ class DemoIT {
     assertThat(written.inserts()).as("the load wrote").isPositive();
     assertThat(written.updates()).isPositive();
     assertThat(written.deletes()).isPositive();
-    // no snapshot in this mode: exactly the load's changes
-    assertThat(total).isEqualTo(new Counts(written.inserts() + written.updates() + written.deletes(),
-        written.inserts(), written.updates(), written.deletes(), total.lagP99()));
+    // the seed rows snapshotted, then exactly the load's changes
+    assertThat(total).isEqualTo(new Counts(Demo.SEED_CUSTOMERS + Demo.SEED_ORDERS + written.inserts() + written.updates()
+        + written.deletes(), written.inserts(), written.updates(), written.deletes(), total.lagP99()));
 
     Map<String, List<JsonNode>> files = readOutput(out);
-    assertThat(files.keySet()).containsExactly("demo_mariadb.demo.orders.jsonl");
+    assertThat(files.keySet()).containsExactly("demo_mariadb.demo.customers.jsonl", "demo_mariadb.demo.orders.jsonl");
+    assertThat(files.get("demo_mariadb.demo.customers.jsonl")).hasSize(Demo.SEED_CUSTOMERS)
+        .allSatisfy(e -> assertThat(e.get("op").asText()).isEqualTo("r"));
     List<JsonNode> events = files.get("demo_mariadb.demo.orders.jsonl");
-    assertThat(events).hasSize((int) total.captured());
+    assertThat(events).hasSize((int) total.captured() - Demo.SEED_CUSTOMERS);
+    assertThat(events.stream().filter(e -> e.get("op").asText().equals("r")).count()).isEqualTo(Demo.SEED_ORDERS);
     assertThat(events).allSatisfy(e -> {
       assertThat(e.at("/source/connector").asText()).isEqualTo("mysql");
       assertThat(e.at("/source/name").asText()).isEqualTo("demo_mariadb");
@@ -87,22 +90,24 @@ class DemoIT {
       assertThat(e.getValue().updates()).as("%s updates", e.getKey()).isEqualTo(w.updates());
       assertThat(e.getValue().deletes()).as("%s deletes", e.getKey()).isEqualTo(w.deletes());
     }
-    // PostgreSQL snapshots its 250 seed rows first (MariaDB runs with snapshot-mode = never)
+    // both snapshot their 250 seed rows first
     assertThat(pg.captured() - pg.inserts() - pg.updates() - pg.deletes()).isEqualTo(
         Demo.SEED_CUSTOMERS + Demo.SEED_ORDERS);
-    assertThat(maria.captured()).isEqualTo(maria.inserts() + maria.updates() + maria.deletes());
+    assertThat(maria.captured() - maria.inserts() - maria.updates() - maria.deletes()).isEqualTo(
+        Demo.SEED_CUSTOMERS + Demo.SEED_ORDERS);
 
     Map<String, List<JsonNode>> files = readOutput(out);
-    assertThat(files.keySet()).containsExactly("demo_mariadb.demo.orders.jsonl", "demo_pg.public.customers.jsonl",
-        "demo_pg.public.orders.jsonl");
+    assertThat(files.keySet()).containsExactly("demo_mariadb.demo.customers.jsonl", "demo_mariadb.demo.orders.jsonl",
+        "demo_pg.public.customers.jsonl", "demo_pg.public.orders.jsonl");
     assertThat(files.get("demo_pg.public.customers.jsonl")).hasSize(Demo.SEED_CUSTOMERS);
     assertThat(files.get("demo_pg.public.orders.jsonl")).hasSize((int) pg.captured() - Demo.SEED_CUSTOMERS);
-    assertThat(files.get("demo_mariadb.demo.orders.jsonl")).hasSize((int) maria.captured());
+    assertThat(files.get("demo_mariadb.demo.customers.jsonl")).hasSize(Demo.SEED_CUSTOMERS);
+    assertThat(files.get("demo_mariadb.demo.orders.jsonl")).hasSize((int) maria.captured() - Demo.SEED_CUSTOMERS);
 
     // one envelope shape: the same fields, and the same JSON kinds in `after`, for each operation
     List<JsonNode> pgOrders = files.get("demo_pg.public.orders.jsonl");
     List<JsonNode> mariaOrders = files.get("demo_mariadb.demo.orders.jsonl");
-    for (String op : List.of("c", "u", "d")) {
+    for (String op : List.of("r", "c", "u", "d")) {
       JsonNode p = first(pgOrders, op);
       JsonNode m = first(mariaOrders, op);
       assertThat(fieldNames(m)).as("envelope fields of op %s", op).isEqualTo(fieldNames(p));

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
@@ -30,14 +32,20 @@ import org.slf4j.LoggerFactory;
  * thread and hands each event to a backpressured queue: when the sink is slow, the client waits,
  * and so does the server's dump thread (TCP), so memory stays bounded.
  *
- * <p>Starting point: the earliest transaction any table recorded (changes already delivered are
- * dropped by the delivery pipeline), or the binlog's current end on a first start. A position that
- * carries the server's GTID state is resumed by GTID, else by file and offset.
+ * <p>When a snapshot is due ({@link MySqlSnapshotPlan}), the same thread first reads it
+ * ({@link MySqlSnapshot}) into a small queue of its own, which the stream drains before the binlog's.
+ * Then the binlog from the snapshot's position, or from the earliest transaction a table recorded
+ * (changes already delivered are dropped by the delivery pipeline, changes a fresh snapshot holds by
+ * {@link MySqlSnapshotFilter}), or from its current end. A position that carries the server's GTID
+ * state is resumed by GTID, else by file and offset.
  */
 public final class MySqlCaptureSource implements CaptureSource {
 
   private static final Logger log = LoggerFactory.getLogger(MySqlCaptureSource.class);
   private static final String BLOCKING_IO_DISPATCHER = "pekko.stream.materializer.blocking-io-dispatcher";
+
+  /** Snapshot chunks waiting for the stream: each holds up to max-batch-size rows. */
+  private static final int SNAPSHOT_CHUNKS_BUFFERED = 2;
 
   private final MySqlSourceSettings settings;
   private final SchemaHistoryStore schemaHistory;
@@ -71,7 +79,6 @@ public final class MySqlCaptureSource implements CaptureSource {
   public List<TableRef> prepare() {
     try (Connection c = MySqlCatalog.connect(settings)) {
       MySqlCatalog catalog = new MySqlCatalog(settings, c);
-      catalog.checkPrivileges();
       catalog.checkBinlog();
       List<MySqlCatalog.MySqlTable> resolved = catalog.resolveTables();
       tables = resolved;
@@ -89,12 +96,12 @@ public final class MySqlCaptureSource implements CaptureSource {
     }
     AckControl control = new AckControl();
     String startFile = startFile(recorded);
-    AtomicReference<GtidState> startGtids = new AtomicReference<>();
-    Source<Event, CaptureControl> events = Source.<Event>queue(1024, OverflowStrategy.backpressure())
-        .mapMaterializedValue(queue -> {
-          start(queue, recorded, startGtids);
-          return (CaptureControl) control;
-        });
+    MySqlSnapshotPlan plan = MySqlSnapshotPlan.of(settings, t, recorded);
+    AtomicReference<GtidState> startGtids = new AtomicReference<>(); // set by the reader thread before it connects
+    // snapshot chunks first (a small buffer: a chunk holds up to max-batch-size rows), then the binlog
+    Source<List<CaptureRecord>, SourceQueueWithComplete<List<CaptureRecord>>> snapshot =
+        Source.<List<CaptureRecord>>queue(SNAPSHOT_CHUNKS_BUFFERED, OverflowStrategy.backpressure());
+    Source<Event, SourceQueueWithComplete<Event>> events = Source.<Event>queue(1024, OverflowStrategy.backpressure());
     Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create().statefulMapConcat(() -> {
       MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, t, startFile, startGtids::get, schemaHistory);
       return event -> {
@@ -103,7 +110,21 @@ public final class MySqlCaptureSource implements CaptureSource {
         return out.isEmpty() ? List.<List<CaptureRecord>>of() : List.of(out);
       };
     }).async(BLOCKING_IO_DISPATCHER); // the schema tracker does JDBC (history, SHOW CREATE TABLE) on DDL
-    return events.via(assemble);
+    Flow<List<CaptureRecord>, List<CaptureRecord>, NotUsed> dropSnapshotted =
+        Flow.<List<CaptureRecord>>create().statefulMapConcat(() -> {
+          MySqlSnapshotFilter filter = new MySqlSnapshotFilter();
+          return chunk -> {
+            List<CaptureRecord> out = filter.apply(chunk);
+            return out.isEmpty() ? List.<List<CaptureRecord>>of() : List.of(out);
+          };
+        });
+    return snapshot
+        .concatMat(events.via(assemble), Keep.both())
+        .mapMaterializedValue(queues -> {
+          start(queues.first(), queues.second(), plan, startGtids);
+          return (CaptureControl) control;
+        })
+        .via(dropSnapshotted);
   }
 
   private static String startFile(Map<TableRef, TableStart> recorded) {
@@ -121,8 +142,8 @@ public final class MySqlCaptureSource implements CaptureSource {
     return min;
   }
 
-  private void start(SourceQueueWithComplete<Event> queue, Map<TableRef, TableStart> recorded,
-      AtomicReference<GtidState> startGtids) {
+  private void start(SourceQueueWithComplete<List<CaptureRecord>> snapshotQueue, SourceQueueWithComplete<Event> queue,
+      MySqlSnapshotPlan plan, AtomicReference<GtidState> startGtids) {
     BinaryLogClient client = new BinaryLogClient(settings.host(), settings.port(), settings.user(),
         settings.password().value());
     client.setServerId(settings.serverId());
@@ -152,10 +173,23 @@ public final class MySqlCaptureSource implements CaptureSource {
         closeQuietly(c);
       }
     });
-    // everything blocking (JDBC, the binlog connection) runs on this thread, never on the materializer's
+    // everything blocking (JDBC, the snapshot, the binlog connection) runs on this thread, never on the materializer's
     Thread reader = new Thread(() -> {
       try {
-        BinlogPosition from = earliest(recorded);
+        try (Connection c = MySqlCatalog.connect(settings)) {
+          if (plan.resumeFrom() != null && plan.resumeFrom().resumeGtids() == null) {
+            new MySqlCatalog(settings, c).checkPositionAvailable(plan.resumeFrom()); // by GTID the server checks
+          }
+        }
+        BinlogPosition snapshotAt = null;
+        if (!plan.snapshot().isEmpty()) {
+          try (MySqlSnapshot snapshot = MySqlSnapshot.begin(settings)) {
+            snapshotAt = snapshot.position();
+            snapshot.read(plan.snapshot(), chunk -> offerChunk(snapshotQueue, chunk));
+          }
+        }
+        snapshotQueue.complete();
+        BinlogPosition from = plan.streamFrom(snapshotAt);
         try (Connection c = MySqlCatalog.connect(settings)) {
           MySqlCatalog catalog = new MySqlCatalog(settings, c);
           boolean mariaDb = catalog.isMariaDb();
@@ -163,14 +197,12 @@ public final class MySqlCaptureSource implements CaptureSource {
             from = catalog.currentPosition();
           }
           if (from.resumeGtids() != null) {
-            // by GTID: the server finds the transaction itself, also after the file was renamed or the
-            // reader moved to another server of the topology
+            // by GTID: the server finds the transaction itself, also after the file was renamed
             client.setGtidSet(from.resumeGtids());
             startGtids.set(GtidState.of(from.resumeGtids(), mariaDb));
             log.info("source '{}': reading the binlog from GTID state {} ({})", settings.name(), from.resumeGtids(),
                 from.display());
           } else {
-            catalog.checkPositionAvailable(from);
             String state = catalog.gtidStateAt(from);
             startGtids.set(state == null ? null : GtidState.of(state, mariaDb));
             client.setBinlogFilename(from.file());
@@ -187,11 +219,21 @@ public final class MySqlCaptureSource implements CaptureSource {
         }
         queue.complete();
       } catch (Exception e) {
+        snapshotQueue.fail(e);
         queue.fail(e);
       }
     }, "binlog-" + settings.name());
     reader.setDaemon(true);
     reader.start();
+  }
+
+  /** Hands a snapshot chunk to the stream, waiting while it is busy; fails when the stream is gone. */
+  private void offerChunk(SourceQueueWithComplete<List<CaptureRecord>> queue, List<CaptureRecord> chunk) {
+    QueueOfferResult result = queue.offer(chunk).toCompletableFuture().join();
+    if (result != QueueOfferResult.enqueued()) {
+      throw new IllegalStateException("source '" + settings.name() + "': the stream stopped during the snapshot ("
+          + result + ")");
+    }
   }
 
   private static void closeQuietly(BinaryLogClient client) {

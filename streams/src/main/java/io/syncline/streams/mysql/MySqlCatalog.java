@@ -171,7 +171,15 @@ public final class MySqlCatalog {
         throw new MySqlSourceException(Reason.BINLOG_OFF, "source '" + settings.name()
             + "': SHOW MASTER STATUS returned nothing (binary log off?). Fix: enable log_bin.");
       }
-      return new BinlogPosition(rs.getString(1), rs.getLong(2), BinlogPosition.COMPLETE, null);
+      // MySQL with gtid_mode=ON: the executed set at this very position (MariaDB: BINLOG_GTID_POS later)
+      String executed = null;
+      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+        if ("Executed_Gtid_Set".equalsIgnoreCase(rs.getMetaData().getColumnLabel(i))) {
+          executed = rs.getString(i);
+        }
+      }
+      return new BinlogPosition(rs.getString(1), rs.getLong(2), BinlogPosition.COMPLETE, null,
+          executed == null || executed.isBlank() || isMariaDb() ? null : executed.replace("\n", ""));
     }
   }
 

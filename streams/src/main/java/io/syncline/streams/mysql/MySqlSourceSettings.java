@@ -31,7 +31,10 @@ public record MySqlSourceSettings(
 
   /** When the initial snapshot runs. */
   public enum SnapshotMode {
-    /** Snapshot every included table on the first start, then read the binlog from there. */
+    /**
+     * Snapshot every included table whose snapshot never completed (all of them on a first start),
+     * then read the binlog from there; the default. See {@code MySqlSnapshotPlan}.
+     */
     INITIAL,
     /** Read the binlog from its current end on the first start. */
     NEVER

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -27,22 +28,32 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * Test helper: runs any {@link CaptureSource} through the real delivery pipeline into an in-memory
- * transport, acknowledging the source after each batch as the source reader does (minus entities).
+ * transport, acknowledging the source after each batch as the source reader does; instead of table
+ * entities it keeps what they would record ({@link #recorded()}), to start a next run from.
  */
 public final class SourceRun implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final CollectingTransport transport = new CollectingTransport();
-  public final ConcurrentLinkedQueue<OutRecord> records = transport.records;
+  public final CollectingTransport transport;
+  public final ConcurrentLinkedQueue<OutRecord> records;
   public final CaptureMetrics metrics = new CaptureMetrics();
   /** Every delivered batch's progress, in order. */
   public final ConcurrentLinkedQueue<Progress> progress = new ConcurrentLinkedQueue<>();
   private final CaptureControl control;
+  private final Map<TableRef, TableStart> recordedNow = new ConcurrentHashMap<>();
   private final UniqueKillSwitch killSwitch;
   private final CompletionStage<Done> done;
 
   public SourceRun(ActorSystem system, CaptureSource source, Map<TableRef, TableStart> recorded) {
+    this(system, source, recorded, new CollectingTransport());
+  }
+
+  public SourceRun(ActorSystem system, CaptureSource source, Map<TableRef, TableStart> recorded,
+      CollectingTransport transport) {
+    this.transport = transport;
+    this.records = transport.records;
+    recordedNow.putAll(recorded);
     source.prepare();
     Map<TableRef, SourcePosition> committed = new HashMap<>();
     recorded.forEach((t, s) -> {
@@ -55,6 +66,7 @@ public final class SourceRun implements AutoCloseable {
         .via(DeliveryPipeline.flow(transport, committed, metrics, 1000))
         .map(p -> {
           progress.add(p);
+          record(p);
           if (p.ack() != null) {
             pre.first().acknowledge(p.ack());
           }
@@ -83,6 +95,38 @@ public final class SourceRun implements AutoCloseable {
     return last;
   }
 
+  /** As a table entity records a delivered batch: positions only move forward. */
+  private void record(Progress p) {
+    p.tables().forEach((t, tp) -> {
+      if (tp.position() != null) {
+        recordedNow.merge(t, new TableStart(tp.position(), false),
+            (was, now) -> new TableStart(later(was.committed(), tp.position()), was.snapshotCompleted()));
+      }
+    });
+    for (CaptureRecord.SnapshotDone s : p.snapshotsDone()) {
+      recordedNow.merge(s.table(), new TableStart(s.position(), true),
+          (was, now) -> new TableStart(later(was.committed(), s.position()), true));
+    }
+  }
+
+  private static SourcePosition later(SourcePosition a, SourcePosition b) {
+    return a == null || b.isAfter(a) ? b : a;
+  }
+
+  /** Fails with the stream's failure when it ended; false while it runs. */
+  public boolean ended() {
+    if (done.toCompletableFuture().isDone()) {
+      done.toCompletableFuture().join();
+      return true;
+    }
+    return false;
+  }
+
+  /** What the table entities would have recorded by now (including what this run started from). */
+  public Map<TableRef, TableStart> recorded() {
+    return Map.copyOf(recordedNow);
+  }
+
   /** Waits for at least {@code n} delivered records (60 s at most) and returns all, parsed. */
   public List<JsonNode> await(int n) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -105,6 +149,12 @@ public final class SourceRun implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (transport.holding()) {
+      // a held batch never completes, so the stream cannot drain: fail it instead
+      killSwitch.abort(new IllegalStateException("test run closed while its transport held a batch"));
+      done.handle((d, e) -> d).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return;
+    }
     killSwitch.shutdown();
     done.toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
