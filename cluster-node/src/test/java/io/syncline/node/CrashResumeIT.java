@@ -68,7 +68,6 @@ class CrashResumeIT {
     /** {@code schema.table} of the captured table (output file and entity id). */
     String table();
 
-
     Connection connect() throws SQLException;
   }
 
