@@ -525,8 +525,7 @@ final class Demo {
 
     @Override
     public boolean readerConnected() {
-      return count(this::connect,
-          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'") > 0;
+      return server.binlogReaders() > 0;
     }
 
     @Override

@@ -8,8 +8,6 @@ import io.syncline.actors.table.TableEntity;
 import io.syncline.embedded.MariaDbServer;
 import io.syncline.persistence.BinlogPosition;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -42,7 +40,7 @@ class IdleTablePositionIT {
         "]",
         "pekko.remote.artery.canonical.port = 0")));
     try (SynclineNode node = SynclineNode.start(config)) {
-      awaitDumpThread(maria);
+      maria.awaitBinlogReaders(1, Duration.ofSeconds(60));
       maria.execute("idlepos", "INSERT INTO quiet VALUES (1)");
       BinlogPosition quietChange = awaitCommitted(node, "idl/idlepos.quiet", null);
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -81,18 +79,4 @@ class IdleTablePositionIT {
     throw new AssertionError(entityId + " committed nothing within 30 s");
   }
 
-  private static void awaitDumpThread(MariaDbServer maria) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline) {
-      try (Connection c = maria.connect(""); ResultSet rs = c.createStatement().executeQuery(
-          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) {
-        rs.next();
-        if (rs.getInt(1) > 0) {
-          return;
-        }
-      }
-      LockSupport.parkNanos(100_000_000L);
-    }
-    throw new AssertionError("the MariaDB source never connected to the binlog");
-  }
 }

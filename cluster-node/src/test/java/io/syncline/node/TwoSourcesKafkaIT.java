@@ -10,8 +10,6 @@ import io.syncline.embedded.KafkaServer;
 import io.syncline.embedded.MariaDbServer;
 import io.syncline.embedded.PgServer;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +51,7 @@ class TwoSourcesKafkaIT {
         "]",
         "pekko.remote.artery.canonical.port = 0")));
     try (SynclineNode node = SynclineNode.start(config)) {
-      awaitDumpThread(maria);
+      maria.awaitBinlogReaders(1, Duration.ofSeconds(60));
       for (int i = 1; i <= 20; i++) {
         pg.execute("two", "INSERT INTO orders VALUES (" + i + ", " + i + ".50)");
         maria.execute("two", "INSERT INTO orders VALUES (" + i + ", " + i + ".50)");
@@ -77,21 +75,6 @@ class TwoSourcesKafkaIT {
       assertThat(node.metrics("mdbshop").counts().updates()).isEqualTo(5);
       assertThat(node.metrics("pgshop").counts().updates()).isEqualTo(5);
     }
-  }
-
-  private static void awaitDumpThread(MariaDbServer maria) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline) {
-      try (Connection c = maria.connect(""); ResultSet rs = c.createStatement().executeQuery(
-          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) {
-        rs.next();
-        if (rs.getInt(1) > 0) {
-          return;
-        }
-      }
-      LockSupport.parkNanos(100_000_000L);
-    }
-    throw new AssertionError("the MariaDB source never connected to the binlog");
   }
 
   private static List<JsonNode> consume(String bootstrap, String topic, int n) throws Exception {

@@ -183,6 +183,28 @@ public final class MariaDbServer implements AutoCloseable {
     execute("", "CREATE DATABASE IF NOT EXISTS `" + name.replace("`", "``") + "`");
   }
 
+  /** How many binlog readers (replicas, CDC sources) the server is sending its binlog to now. */
+  public int binlogReaders() {
+    try (Connection c = connect(""); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot list the embedded MariaDB's connections: " + e.getMessage(), e);
+    }
+  }
+
+  /** Waits until at least {@code n} binlog readers are connected; fails after {@code timeout}. */
+  public void awaitBinlogReaders(int n, java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (binlogReaders() < n) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(n + " binlog reader(s) not connected within " + timeout.toSeconds() + " s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+    }
+  }
+
   /** The server's version string, e.g. {@code 11.4.5-MariaDB}. */
   public String version() {
     try (Connection c = connect(""); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT VERSION()")) {

@@ -87,7 +87,7 @@ class SameShapeIT {
     List<JsonNode> fromMaria;
     try (SourceRun pgRun = new SourceRun(system, pgSource, Map.of()); SourceRun myRun = new SourceRun(system, mySource, Map.of())) {
       await(() -> slotActive(pg, "same_shape_slot"), "PostgreSQL slot streaming");
-      await(() -> dumpThreads(maria) > 0, "MariaDB binlog dump connected");
+      maria.awaitBinlogReaders(1, Duration.ofSeconds(60));
       pg.execute("same_shape", workload(true).toArray(String[]::new));
       maria.execute("same_shape", workload(false).toArray(String[]::new));
       fromPg = pgRun.await(6);
@@ -112,16 +112,6 @@ class SameShapeIT {
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() && rs.getBoolean(1);
       }
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static int dumpThreads(MariaDbServer maria) {
-    try (Connection c = maria.connect(""); ResultSet rs = c.createStatement().executeQuery(
-        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) {
-      rs.next();
-      return rs.getInt(1);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -187,7 +187,7 @@ class MySqlBadInputIT {
         "snapshot-mode", "never", "name", "collide")));
     org.apache.pekko.actor.ActorSystem system = org.apache.pekko.actor.ActorSystem.create("collide");
     try (io.syncline.streams.capture.SourceRun run = new io.syncline.streams.capture.SourceRun(system, source, Map.of())) {
-      awaitDumpThreads(1);
+      server.awaitBinlogReaders(1, java.time.Duration.ofSeconds(30));
       com.github.shyiko.mysql.binlog.BinaryLogClient other =
           new com.github.shyiko.mysql.binlog.BinaryLogClient("localhost", server.port(), "root", "");
       other.setServerId(4242);
@@ -212,18 +212,4 @@ class MySqlBadInputIT {
     }
   }
 
-  private static void awaitDumpThreads(int n) throws Exception {
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      try (Connection c = server.connect(""); java.sql.ResultSet rs = c.createStatement().executeQuery(
-          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) {
-        rs.next();
-        if (rs.getInt(1) >= n) {
-          return;
-        }
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
-    }
-    throw new AssertionError("no binlog dump thread after 30 s");
-  }
 }

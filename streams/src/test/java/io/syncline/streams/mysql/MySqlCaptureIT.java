@@ -10,12 +10,9 @@ import io.syncline.persistence.BinlogPosition;
 import io.syncline.streams.capture.SourceRun;
 import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.ActorSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,28 +44,12 @@ class MySqlCaptureIT {
         ConfigFactory.parseResources("reference.conf").resolve().getConfig("syncline.source-defaults.mysql")));
   }
 
-  /** Waits until the server serves a binlog dump (our reader is connected). */
-  private static void awaitDumpThreads(int n) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      try (Connection c = server.connect(""); ResultSet rs = c.createStatement().executeQuery(
-          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) {
-        rs.next();
-        if (rs.getInt(1) >= n) {
-          return;
-        }
-      }
-      LockSupport.parkNanos(50_000_000L);
-    }
-    throw new AssertionError("no binlog dump thread after 30 s");
-  }
-
   @Test
   void shouldStreamInsertsUpdatesAndDeletesWithKeysAndPositions() throws Exception {
     server.execute("cap", "DROP TABLE IF EXISTS basic",
         "CREATE TABLE basic (id INT PRIMARY KEY, v VARCHAR(20), n DECIMAL(10,2)) CHARSET utf8mb4");
     try (SourceRun run = new SourceRun(system, source("basic"), Map.of())) {
-      awaitDumpThreads(1);
+      server.awaitBinlogReaders(1, Duration.ofSeconds(30));
       server.execute("cap", "INSERT INTO basic VALUES (1, 'one', 1.50), (2, 'zwei ü', NULL)",
           "UPDATE basic SET n = 2.25 WHERE id = 1", "DELETE FROM basic WHERE id = 2");
       List<JsonNode> d = run.await(4);
@@ -96,7 +77,7 @@ class MySqlCaptureIT {
     List<JsonNode> first;
     TableRef table = new TableRef("mysql", "resume", "cap", "cap", "resume");
     try (SourceRun run = new SourceRun(system, source("resume"), Map.of())) {
-      awaitDumpThreads(1);
+      server.awaitBinlogReaders(1, Duration.ofSeconds(30));
       server.execute("cap", "INSERT INTO resume VALUES (1), (2)", "INSERT INTO resume VALUES (3), (4)");
       first = run.await(4);
     }
@@ -115,7 +96,7 @@ class MySqlCaptureIT {
   void shouldFollowAddDropAndRenameColumnMidStream() throws Exception {
     server.execute("cap", "DROP TABLE IF EXISTS altered", "CREATE TABLE altered (id INT PRIMARY KEY, a VARCHAR(10))");
     try (SourceRun run = new SourceRun(system, source("altered"), Map.of())) {
-      awaitDumpThreads(1);
+      server.awaitBinlogReaders(1, Duration.ofSeconds(30));
       server.execute("cap",
           "INSERT INTO altered VALUES (1, 'x')",
           "ALTER TABLE altered ADD COLUMN b DECIMAL(10,2) DEFAULT 1.50",

@@ -59,21 +59,6 @@ class MySqlGtidIT {
     }
   }
 
-  private static void awaitDumpThread() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      try (Connection c = server.connect(""); ResultSet rs = c.createStatement().executeQuery(
-          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) {
-        rs.next();
-        if (rs.getInt(1) >= 1) {
-          return;
-        }
-      }
-      LockSupport.parkNanos(50_000_000L);
-    }
-    throw new AssertionError("no binlog dump thread after 30 s");
-  }
-
   /** The GTID before {@code gtid} in its domain on this single-server topology. */
   private static String previous(String gtid) {
     String[] p = gtid.split("-");
@@ -84,7 +69,7 @@ class MySqlGtidIT {
   void shouldRecordEachTransactionsGtidAndTheStateToResumeItFrom() throws Exception {
     server.execute("gtid", "DROP TABLE IF EXISTS rec", "CREATE TABLE rec (id INT PRIMARY KEY)");
     try (SourceRun run = new SourceRun(system, source("rec", Map.of()), Map.of())) {
-      awaitDumpThread();
+      server.awaitBinlogReaders(1, Duration.ofSeconds(30));
       server.execute("gtid", "INSERT INTO rec VALUES (1), (2)", "INSERT INTO rec VALUES (3)");
       List<JsonNode> d = run.await(3);
       String second = d.get(2).at("/source/gtid").asText();
@@ -101,7 +86,7 @@ class MySqlGtidIT {
     server.execute("gtid", "DROP TABLE IF EXISTS res", "CREATE TABLE res (id INT PRIMARY KEY)");
     List<JsonNode> first;
     try (SourceRun run = new SourceRun(system, source("res", Map.of()), Map.of())) {
-      awaitDumpThread();
+      server.awaitBinlogReaders(1, Duration.ofSeconds(30));
       server.execute("gtid", "INSERT INTO res VALUES (0)", "INSERT INTO res VALUES (1), (2)",
           "INSERT INTO res VALUES (3), (4)");
       first = run.await(5);
@@ -145,7 +130,7 @@ class MySqlGtidIT {
   void shouldAcknowledgeAnIdleServerFromItsHeartbeats() throws Exception {
     server.execute("gtid", "DROP TABLE IF EXISTS idle", "CREATE TABLE idle (id INT PRIMARY KEY)");
     try (SourceRun run = new SourceRun(system, source("idle", Map.of("heartbeat-interval", "500ms")), Map.of())) {
-      awaitDumpThread();
+      server.awaitBinlogReaders(1, Duration.ofSeconds(30));
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       SourcePosition acked = null;
       while (acked == null && System.nanoTime() < deadline) {
