@@ -1,6 +1,25 @@
 package io.syncline.bench;
 
+import io.syncline.streams.capture.CaptureControl;
+import io.syncline.streams.capture.CaptureMetrics;
+import io.syncline.streams.capture.CaptureRecord;
+import io.syncline.streams.capture.DeliveryPipeline;
+import io.syncline.streams.capture.Progress;
+import io.syncline.streams.transport.NoopTransport;
 import java.lang.management.ManagementFactory;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,5 +72,46 @@ final class BenchSupport {
     s.sort(Double::compare);
     int n = s.size();
     return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
+  /**
+   * Runs a pre-materialized capture source through the delivery pipeline into the no-op transport,
+   * acknowledging like the source reader, until {@code changes} events are delivered. Runs
+   * {@code atEnd} at that moment (CPU readings), then stops the stream.
+   *
+   * @return {@link System#nanoTime()} when the last event was delivered
+   */
+  static long deliverNoop(ActorSystem system, Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre,
+      int maxBatchSize, long changes, Runnable atEnd) throws Exception {
+    CaptureControl control = pre.first();
+    AtomicLong delivered = new AtomicLong();
+    CompletableFuture<Long> finished = new CompletableFuture<>();
+    Pair<UniqueKillSwitch, java.util.concurrent.CompletionStage<Done>> run = pre.second()
+        .viaMat(KillSwitches.single(), Keep.right())
+        .via(DeliveryPipeline.flow(new NoopTransport(), Map.of(), new CaptureMetrics(), maxBatchSize))
+        .map((Progress p) -> {
+          if (p.ack() != null) {
+            control.acknowledge(p.ack());
+          }
+          if (delivered.addAndGet(p.events()) >= changes) {
+            finished.complete(System.nanoTime());
+          }
+          return p;
+        })
+        .toMat(Sink.ignore(), Keep.both())
+        .run(system);
+    run.second().whenComplete((d, e) -> {
+      if (e != null) {
+        finished.completeExceptionally(e);
+      }
+    });
+    long end = finished.get(10, TimeUnit.MINUTES);
+    atEnd.run();
+    run.first().shutdown();
+    run.second().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    if (delivered.get() != changes) {
+      throw new IllegalStateException("Syncline delivered " + delivered.get() + " events, expected " + changes);
+    }
+    return end;
   }
 }

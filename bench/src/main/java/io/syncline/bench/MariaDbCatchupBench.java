@@ -11,15 +11,12 @@ import com.typesafe.config.ConfigFactory;
 import io.syncline.embedded.MariaDbServer;
 import io.syncline.persistence.BinlogPosition;
 import io.syncline.streams.capture.CaptureControl;
-import io.syncline.streams.capture.CaptureMetrics;
 import io.syncline.streams.capture.CaptureRecord;
 import io.syncline.streams.capture.DeliveryPipeline;
-import io.syncline.streams.capture.Progress;
 import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
 import io.syncline.streams.mysql.MySqlCaptureSource;
 import io.syncline.streams.mysql.MySqlSourceSettings;
-import io.syncline.streams.transport.NoopTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,10 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.UniqueKillSwitch;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -292,35 +285,9 @@ public final class MariaDbCatchupBench {
     tables.forEach(t -> recorded.put(t, new TableStart(before, true)));
     Pair<CaptureControl, Source<List<CaptureRecord>, org.apache.pekko.NotUsed>> pre =
         source.open(recorded).preMaterialize(system);
-    CaptureControl control = pre.first();
-    AtomicLong delivered = new AtomicLong();
-    CompletableFuture<Long> finished = new CompletableFuture<>();
-    Pair<UniqueKillSwitch, java.util.concurrent.CompletionStage<org.apache.pekko.Done>> run = pre.second()
-        .viaMat(KillSwitches.single(), Keep.right())
-        .via(DeliveryPipeline.flow(new NoopTransport(), Map.of(), new CaptureMetrics(), settings.maxBatchSize()))
-        .map((Progress p) -> {
-          if (p.ack() != null) {
-            control.acknowledge(p.ack());
-          }
-          if (delivered.addAndGet(p.events()) >= changes) {
-            finished.complete(System.nanoTime());
-          }
-          return p;
-        })
-        .toMat(Sink.ignore(), Keep.both())
-        .run(system);
-    run.second().whenComplete((d, e) -> {
-      if (e != null) {
-        finished.completeExceptionally(e);
-      }
-    });
-    long end = finished.get(10, TimeUnit.MINUTES);
-    double cpu = BenchSupport.processCpuSeconds() - jvmBefore;
-    run.first().shutdown();
-    run.second().toCompletableFuture().get(1, TimeUnit.MINUTES);
-    if (delivered.get() != changes) {
-      throw new IllegalStateException("Syncline delivered " + delivered.get() + " events, expected " + changes);
-    }
-    return new Measure((end - t0) / 1e9, cpu, BenchSupport.procCpuSeconds(serverPid, false) - serverBefore);
+    double[] cpu = new double[1];
+    long end = BenchSupport.deliverNoop(system, pre, settings.maxBatchSize(), changes,
+        () -> cpu[0] = BenchSupport.processCpuSeconds() - jvmBefore);
+    return new Measure((end - t0) / 1e9, cpu[0], BenchSupport.procCpuSeconds(serverPid, false) - serverBefore);
   }
 }

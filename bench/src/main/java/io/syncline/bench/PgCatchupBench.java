@@ -3,15 +3,11 @@ package io.syncline.bench;
 import com.typesafe.config.ConfigFactory;
 import io.syncline.embedded.PgServer;
 import io.syncline.streams.capture.CaptureControl;
-import io.syncline.streams.capture.CaptureMetrics;
 import io.syncline.streams.capture.CaptureRecord;
-import io.syncline.streams.capture.DeliveryPipeline;
-import io.syncline.streams.capture.Progress;
 import io.syncline.streams.postgres.PgCapture;
 import io.syncline.streams.postgres.PgSourceSettings;
 import io.syncline.streams.postgres.PgStart;
 import io.syncline.streams.postgres.PgTable;
-import io.syncline.streams.transport.NoopTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,16 +17,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.UniqueKillSwitch;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -205,32 +195,8 @@ public final class PgCatchupBench {
     List<PgTable> tables = PgCapture.prepare(settings);
     Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre =
         PgCapture.source(settings, new PgStart(tables, Map.of())).preMaterialize(system);
-    CaptureControl control = pre.first();
-    AtomicLong delivered = new AtomicLong();
-    CompletableFuture<Long> finished = new CompletableFuture<>();
-    Pair<UniqueKillSwitch, java.util.concurrent.CompletionStage<org.apache.pekko.Done>> run = pre.second()
-        .viaMat(KillSwitches.single(), Keep.right())
-        .via(DeliveryPipeline.flow(new NoopTransport(), Map.of(), new CaptureMetrics(), settings.maxBatchSize()))
-        .map((Progress p) -> {
-          if (p.ack() != null) {
-            control.acknowledge(p.ack());
-          }
-          if (delivered.addAndGet(p.events()) >= changes) {
-            finished.complete(System.nanoTime());
-          }
-          return p;
-        })
-        .toMat(Sink.ignore(), Keep.both())
-        .run(system);
-    run.second().whenComplete((d, e) -> {
-      if (e != null) {
-        finished.completeExceptionally(e);
-      }
-    });
-    long end = finished.get(10, TimeUnit.MINUTES);
-    lastClientCpu = BenchSupport.processCpuSeconds() - jvmBefore;
-    run.first().shutdown();
-    run.second().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    long end = BenchSupport.deliverNoop(system, pre, settings.maxBatchSize(), changes,
+        () -> lastClientCpu = BenchSupport.processCpuSeconds() - jvmBefore);
     lastServerCpu = awaitServerChildrenCpu(pg, data, serverBefore);
     return (end - t0) / 1e9;
   }
