@@ -11,9 +11,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = PgPosition.class, name = "pg"),
-  @JsonSubTypes.Type(value = BinlogPosition.class, name = "binlog")
+  @JsonSubTypes.Type(value = BinlogPosition.class, name = "binlog"),
+  @JsonSubTypes.Type(value = MongoPosition.class, name = "mongo")
 })
-public sealed interface SourcePosition extends CborSerializable permits PgPosition, BinlogPosition {
+public sealed interface SourcePosition extends CborSerializable permits PgPosition, BinlogPosition, MongoPosition {
 
   /** True when this position is strictly after {@code other} (same source kind). */
   boolean isAfter(SourcePosition other);

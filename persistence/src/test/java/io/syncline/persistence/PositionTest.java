@@ -46,4 +46,19 @@ class PositionTest {
     assertThat(pg).contains("\"kind\":\"pg\"");
     assertThat(json.readValue(pg, SourcePosition.class)).isEqualTo(new PgPosition(42, PgPosition.COMPLETE));
   }
+
+  @Test
+  void shouldOrderMongoPositionsByClusterTimeThenIndexAndRoundTrip() throws Exception {
+    MongoPosition a = new MongoPosition(1700000000, 5, 2, "{\"_data\": \"82AB\"}");
+    MongoPosition b = new MongoPosition(1700000000, 6, 0, null);
+    MongoPosition c = new MongoPosition(1700000001, 1, MongoPosition.COMPLETE, null);
+    assertThat(b.isAfter(a)).isTrue();
+    assertThat(c.isAfter(b)).isTrue();
+    assertThat(a.isAfter(new MongoPosition(1700000000, 5, 1, null))).isTrue();
+    assertThat(a.display()).isEqualTo("Timestamp(1700000000, 5)#2");
+    ObjectMapper json = new ObjectMapper();
+    String text = json.writeValueAsString(a);
+    assertThat(text).contains("\"kind\":\"mongo\"");
+    assertThat(json.readValue(text, SourcePosition.class)).isEqualTo(a);
+  }
 }

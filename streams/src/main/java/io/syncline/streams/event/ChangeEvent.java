@@ -16,6 +16,8 @@ import java.util.List;
  * @param before the row before the change: updates and deletes, when the source sends it (else null)
  * @param after the row after the change: inserts, updates and snapshot reads (else null)
  * @param unchangedToast columns of {@code after} whose value the source did not send (empty when none)
+ * @param updateDescription MongoDB updates: what the update changed ({@code updatedFields},
+ *     {@code removedFields}, {@code truncatedArrays}) as a JSON object; null for other sources and ops
  */
 public record ChangeEvent(
     TableRef table,
@@ -27,7 +29,14 @@ public record ChangeEvent(
     boolean snapshot,
     Row before,
     Row after,
-    List<String> unchangedToast) {
+    List<String> unchangedToast,
+    JsonText updateDescription) {
+
+  /** A change without an update description (every relational source). */
+  public ChangeEvent(TableRef table, Op op, SourcePosition position, String txId, long txOrder, long commitMicros,
+      boolean snapshot, Row before, Row after, List<String> unchangedToast) {
+    this(table, op, position, txId, txOrder, commitMicros, snapshot, before, after, unchangedToast, null);
+  }
 
   public ChangeEvent {
     unchangedToast = unchangedToast == null ? List.of() : List.copyOf(unchangedToast);
