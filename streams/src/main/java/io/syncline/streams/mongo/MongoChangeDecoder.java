@@ -183,10 +183,13 @@ public final class MongoChangeDecoder {
       case "update" -> {
         BsonDocument description = required(optionalDocument(e, "updateDescription"), opType, table,
             "updateDescription");
-        // Without updateLookup or a post-image the server sends only what changed: the after image is
-        // then the document key, and updateDescription says what changed (docs/mongodb-source.md).
-        Row after = full != null ? row(full) : row(required(optionalDocument(e, "documentKey"), opType, table,
-            "documentKey"));
+        // Without updateLookup or a post-image the server sends only what changed: after is then null
+        // (as Debezium sends it, so nobody mistakes a partial document for the whole one), before is the
+        // pre-image or else just the document key, and updateDescription says what changed.
+        Row after = full != null ? row(full) : null;
+        if (after == null && before == null) {
+          before = row(required(optionalDocument(e, "documentKey"), opType, table, "documentKey"));
+        }
         yield new ChangeEvent(table, Op.UPDATE, position, txId, txOrder, commitMicros, false, before, after,
             List.of(), new JsonText(BsonJson.toJson(description)));
       }
