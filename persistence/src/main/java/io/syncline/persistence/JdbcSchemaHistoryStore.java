@@ -29,12 +29,12 @@ public final class JdbcSchemaHistoryStore implements SchemaHistoryStore {
     List<SchemaHistoryEntry> out = new ArrayList<>();
     try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
         "SELECT \"sequence_number\", \"binlog_file\", \"binlog_offset\", \"binlog_index\", \"gtid\", \"default_database\","
-            + " \"ddl\" FROM \"schema_history\" WHERE \"source_name\" = ? ORDER BY \"sequence_number\"")) {
+            + " \"ddl\", \"resume_gtids\" FROM \"schema_history\" WHERE \"source_name\" = ? ORDER BY \"sequence_number\"")) {
       s.setString(1, source);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           out.add(new SchemaHistoryEntry(source, rs.getLong(1),
-              new BinlogPosition(rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)), rs.getString(6),
+              new BinlogPosition(rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5), rs.getString(8)), rs.getString(6),
               rs.getString(7)));
         }
       }
@@ -48,7 +48,8 @@ public final class JdbcSchemaHistoryStore implements SchemaHistoryStore {
   public void append(SchemaHistoryEntry e) {
     try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
         "INSERT INTO \"schema_history\" (\"source_name\", \"sequence_number\", \"binlog_file\", \"binlog_offset\","
-            + " \"binlog_index\", \"gtid\", \"default_database\", \"ddl\", \"recorded_at\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            + " \"binlog_index\", \"gtid\", \"default_database\", \"ddl\", \"recorded_at\", \"resume_gtids\")"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       s.setString(1, e.source());
       s.setLong(2, e.sequence());
       s.setString(3, e.position().file());
@@ -58,6 +59,7 @@ public final class JdbcSchemaHistoryStore implements SchemaHistoryStore {
       s.setString(7, e.defaultDatabase());
       s.setString(8, e.ddl());
       s.setLong(9, System.currentTimeMillis());
+      s.setString(10, e.position().resumeGtids());
       s.executeUpdate();
     } catch (SQLException ex) {
       throw failure("recording schema history entry " + e.sequence() + " of source '" + e.source() + "'", ex);

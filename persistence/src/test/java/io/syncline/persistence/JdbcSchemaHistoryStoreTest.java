@@ -22,7 +22,7 @@ class JdbcSchemaHistoryStoreTest {
     SchemaHistoryEntry first = new SchemaHistoryEntry("shop", 1, new BinlogPosition("mariadb-bin.000001", 330, 0, null),
         "shop", "CREATE TABLE `orders` (\n  `id` int(11) NOT NULL,\n  PRIMARY KEY (`id`)\n)");
     SchemaHistoryEntry second = new SchemaHistoryEntry("shop", 2,
-        new BinlogPosition("mariadb-bin.000002", 4711, BinlogPosition.COMPLETE, "0-1-42"), null,
+        new BinlogPosition("mariadb-bin.000002", 4711, BinlogPosition.COMPLETE, "0-1-42", "0-1-41"), null,
         "ALTER TABLE shop.orders ADD note VARCHAR(20) -- 'é' and \"quotes\"");
     store.append(first);
     store.append(new SchemaHistoryEntry("other", 1, new BinlogPosition("mariadb-bin.000001", 4, 0, null), "x", "CREATE TABLE t (a int)"));

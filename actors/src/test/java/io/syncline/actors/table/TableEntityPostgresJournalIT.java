@@ -36,7 +36,7 @@ class TableEntityPostgresJournalIT {
   void shouldPersistAndRecoverTableStateInAPostgresJournal() throws Exception {
     PgServer pg = PgServer.shared();
     pg.createDatabase("journal_it");
-    pg.execute("journal_it", "DROP TABLE IF EXISTS event_journal, event_tag, snapshot CASCADE");
+    pg.execute("journal_it", "DROP TABLE IF EXISTS event_journal, event_tag, snapshot, schema_history CASCADE");
 
     ActorSystem<Void> first = start(pg, "pg-journal-1");
     State before;
@@ -55,6 +55,14 @@ class TableEntityPostgresJournalIT {
     ActorSystem<Void> second = start(pg, "pg-journal-2");
     try {
       assertThat(state(second)).isEqualTo(before);
+      // the MySQL schema history lives in the same database: written and read back on PostgreSQL
+      io.syncline.persistence.JdbcSchemaHistoryStore history = new io.syncline.persistence.JdbcSchemaHistoryStore(
+          io.syncline.persistence.JournalSettings.create(second.settings().config()));
+      io.syncline.persistence.SchemaHistoryEntry ddl = new io.syncline.persistence.SchemaHistoryEntry("shop", 1,
+          new io.syncline.persistence.BinlogPosition("mariadb-bin.000003", 4711, io.syncline.persistence.BinlogPosition.COMPLETE,
+              "0-1-42", "0-1-41"), "shop", "ALTER TABLE orders ADD note VARCHAR(20) -- 'é'");
+      history.append(ddl);
+      assertThat(history.load("shop")).containsExactly(ddl);
     } finally {
       stop(second);
     }

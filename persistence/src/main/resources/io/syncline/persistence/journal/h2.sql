@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS "schema_history" (
   "binlog_offset" BIGINT NOT NULL,
   "binlog_index" BIGINT NOT NULL,
   "gtid" VARCHAR(255),
+  "resume_gtids" CLOB,
   "default_database" VARCHAR(255),
   "ddl" CLOB NOT NULL,
   "recorded_at" BIGINT NOT NULL,

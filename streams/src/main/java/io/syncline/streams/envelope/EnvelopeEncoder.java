@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.syncline.persistence.BinlogPosition;
+import io.syncline.persistence.MongoPosition;
 import io.syncline.persistence.PgPosition;
 import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.event.ChangeEvent;
@@ -27,7 +28,11 @@ import java.util.Map;
  *
  * <pre>{"before":{…},"after":{…},"source":{…},"op":"u","ts_ms":…,"ts_us":…,"transaction":{…}}</pre>
  *
- * and message keys as a JSON object of the key columns. Streaming generator, no reflection; column
+ * and message keys as a JSON object of the key columns. MongoDB events (connector {@code mongodb}) get
+ * Debezium MongoDB's source fields ({@code collection}, {@code ord}, {@code lsid}, {@code txnNumber})
+ * instead of {@code schema}/{@code table} and the log position, and a top-level
+ * {@code updateDescription} when the event has one (docs/mongodb-source.md, section Envelope).
+ * Streaming generator, no reflection; column
  * names are escaped once per table definition. Not thread-safe: one encoder per stream stage.
  * The value model is documented in docs/type-mapping.md.
  */
@@ -45,6 +50,9 @@ public final class EnvelopeEncoder {
   private static final SerializedString TS_US = new SerializedString("ts_us");
   private static final SerializedString TRANSACTION = new SerializedString("transaction");
   private static final SerializedString UNCHANGED_TOAST = new SerializedString("unchanged_toast");
+  private static final SerializedString UPDATE_DESCRIPTION = new SerializedString("updateDescription");
+  private static final String MONGODB = "mongodb";
+  private static final int MAX_CACHED = 10_000;
 
   private final ByteArrayBuilder buffer = new ByteArrayBuilder(1024);
   private final Map<RowSchema, SerializedString[]> names = new IdentityHashMap<>();
@@ -111,6 +119,10 @@ public final class EnvelopeEncoder {
         g.writeNumberField("total_order", event.txOrder());
         g.writeEndObject();
       }
+      if (event.updateDescription() != null) {
+        g.writeFieldName(UPDATE_DESCRIPTION);
+        g.writeRawValue(event.updateDescription().json());
+      }
       List<String> unchanged = event.unchangedToast();
       if (!unchanged.isEmpty()) {
         g.writeFieldName(UNCHANGED_TOAST);
@@ -140,7 +152,18 @@ public final class EnvelopeEncoder {
 
   private void writeSource(JsonGenerator g, ChangeEvent e) throws IOException {
     TableRef t = e.table();
-    SerializedString[] fixed = sources.computeIfAbsent(t, EnvelopeEncoder::sourceStrings);
+    SerializedString[] fixed = sources.get(t);
+    if (fixed == null) {
+      if (sources.size() > MAX_CACHED) {
+        sources.clear(); // tables churned (MongoDB collections created and dropped): start over rather than grow
+      }
+      fixed = sourceStrings(t);
+      sources.put(t, fixed);
+    }
+    if (MONGODB.equals(t.connector())) {
+      writeMongoSource(g, e, fixed);
+      return;
+    }
     long micros = e.commitMicros();
     g.writeStartObject();
     g.writeStringField("version", VERSION);
@@ -165,6 +188,47 @@ public final class EnvelopeEncoder {
       g.writeString(e.txId());
     }
     g.writeEndObject();
+  }
+
+  /** Debezium MongoDB's source block. */
+  private static void writeMongoSource(JsonGenerator g, ChangeEvent e, SerializedString[] fixed) throws IOException {
+    if (!(e.position() instanceof MongoPosition p)) {
+      throw new IllegalArgumentException("MongoDB event of " + e.table() + " without a MongoDB position");
+    }
+    long micros = e.commitMicros();
+    g.writeStartObject();
+    g.writeStringField("version", VERSION);
+    g.writeFieldName("connector");
+    g.writeString(fixed[0]);
+    g.writeFieldName("name");
+    g.writeString(fixed[1]);
+    g.writeNumberField("ts_ms", micros / 1000);
+    g.writeNumberField("ts_us", micros);
+    g.writeStringField("snapshot", e.snapshot() ? "true" : "false");
+    g.writeFieldName("db");
+    g.writeString(fixed[2]);
+    g.writeFieldName("collection");
+    g.writeString(fixed[4]);
+    g.writeNumberField("ord", p.increment());
+    String txId = e.txId();
+    int colon = txId == null ? -1 : txId.lastIndexOf(':');
+    if (colon > 0 && colon < txId.length() - 1 && isDigits(txId, colon + 1)) { // MongoChangeDecoder's <lsid.id>:<txnNumber>
+      g.writeStringField("lsid", txId.substring(0, colon));
+      g.writeFieldName("txnNumber");
+      g.writeNumber(txId.substring(colon + 1));
+    } else if (txId != null) {
+      g.writeStringField("txId", txId);
+    }
+    g.writeEndObject();
+  }
+
+  private static boolean isDigits(String s, int from) {
+    for (int i = from; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void writePosition(JsonGenerator g, SourcePosition position) throws IOException {
@@ -203,7 +267,7 @@ public final class EnvelopeEncoder {
       for (int i = 0; i < cols.length; i++) {
         cached[i] = new SerializedString(cols[i]);
       }
-      if (names.size() > 10_000) {
+      if (names.size() > MAX_CACHED) {
         names.clear(); // table definitions churned (many ALTERs): start over rather than grow
       }
       names.put(schema, cached);

@@ -42,7 +42,9 @@ public record ChangeEvent(
     unchangedToast = unchangedToast == null ? List.of() : List.copyOf(unchangedToast);
     switch (op) {
       case CREATE, READ -> require(after != null, "needs an after image");
-      case UPDATE -> require(after != null, "needs an after image");
+      // a MongoDB update without the full document: what changed is in updateDescription, the key in before
+      case UPDATE -> require(after != null || (updateDescription != null && before != null),
+          "needs an after image (or an update description and the key in before)");
       case DELETE -> require(before != null, "needs a before image (at least the key)");
       case TRUNCATE -> require(before == null && after == null, "has no row images");
     }
