@@ -6,6 +6,8 @@ import io.syncline.actors.source.SourceReader;
 import io.syncline.persistence.JdbcSchemaHistoryStore;
 import io.syncline.persistence.JournalSettings;
 import io.syncline.streams.capture.CaptureSource;
+import io.syncline.streams.mongo.MongoCaptureSource;
+import io.syncline.streams.mongo.MongoSourceSettings;
 import io.syncline.streams.mysql.MySqlCaptureSource;
 import io.syncline.streams.mysql.MySqlSourceSettings;
 import io.syncline.streams.postgres.PgCaptureSource;
@@ -55,8 +57,10 @@ public record NodeSettings(
           case "mariadb", "mysql" -> new MySqlCaptureSource(
               MySqlSourceSettings.create(e, c.getConfig("source-defaults.mysql")),
               new JdbcSchemaHistoryStore(JournalSettings.create(root))); // schema history beside the journal
+          case "mongodb" -> new MongoCaptureSource(
+              MongoSourceSettings.create(e, c.getConfig("source-defaults.mongodb")));
           default -> throw new IllegalArgumentException("syncline.sources[" + i + "].kind '" + kind
-              + "' is not supported: use kind = postgres or mariadb");
+              + "' is not supported: use kind = postgres, mariadb (or mysql) or mongodb");
         };
         if (!names.add(source.name())) {
           throw new IllegalArgumentException("syncline.sources: two sources are named '" + source.name()

@@ -45,6 +45,30 @@ class ApplicationConfTest {
   }
 
   @Test
+  void shouldReadAMongoDbSourceWithoutPrintingItsPassword() {
+    Config c = ConfigFactory.parseString("syncline.sources = [{ kind = mongodb, name = catalog,"
+        + " connection-string = \"mongodb://cdc:inline-secret@db1:27017/?replicaSet=rs0\","
+        + " include-tables = [\"catalog.*\"], full-document = updateLookup, on-history-lost = resnapshot }]")
+        .withFallback(load());
+    NodeSettings settings = NodeSettings.create(c);
+    assertThat(settings.sources()).singleElement().isInstanceOfSatisfying(
+        io.syncline.streams.mongo.MongoCaptureSource.class, s -> {
+          assertThat(s.settings().include()).containsExactly("catalog.*");
+          assertThat(s.settings().fullDocument())
+              .isEqualTo(io.syncline.streams.mongo.MongoSourceSettings.FullDocumentMode.UPDATE_LOOKUP);
+          assertThat(s.settings().onHistoryLost())
+              .isEqualTo(io.syncline.streams.mongo.MongoSourceSettings.HistoryLostPolicy.RESNAPSHOT);
+          assertThat(s.settings().snapshotMode())
+              .isEqualTo(io.syncline.streams.mongo.MongoSourceSettings.SnapshotMode.INITIAL);
+          assertThat(s.toString()).doesNotContain("inline-secret").contains("cdc:****@db1");
+        });
+    assertThatThrownBy(() -> NodeSettings.create(ConfigFactory.parseString("syncline.sources = [{ kind = mongodb,"
+        + " name = m, connection-string = \"mongodb://h/\", include-tables = [\"a.b\"], full-document = sometimes }]")
+        .withFallback(load())))
+        .hasMessageContaining("'full-document' is 'sometimes': use one of default, updateLookup, whenAvailable, required");
+  }
+
+  @Test
   void shouldReadAMariaDbSourceBesideAPostgresOne() {
     Config c = ConfigFactory.parseString("syncline.sources = ["
         + "{ kind = postgres, name = pg, database = d, user = u, include-tables = [\"public.t\"] },"
