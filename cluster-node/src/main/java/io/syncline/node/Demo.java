@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.syncline.embedded.KafkaServer;
 import io.syncline.embedded.MariaDbServer;
+import io.syncline.embedded.MongoServer;
 import io.syncline.embedded.PgServer;
 import io.syncline.streams.capture.CaptureMetrics;
 import io.syncline.streams.capture.OpCounts;
@@ -45,12 +46,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Demo {
 
   /** The accepted {@code --source} values. */
-  static final List<String> SOURCES = List.of("postgres", "mariadb", "all");
+  static final List<String> SOURCES = List.of("postgres", "mariadb", "mongodb", "all");
 
   record Options(String source, Duration duration, Path out, boolean kafka) {
     Options {
       if (!SOURCES.contains(source)) {
-        throw new IllegalArgumentException("--source " + source + ": use postgres, mariadb or all");
+        throw new IllegalArgumentException("--source " + source + ": use postgres, mariadb, mongodb or all");
       }
       if (duration.isNegative() || duration.isZero()) {
         throw new IllegalArgumentException("--duration must be positive, got " + duration);
@@ -106,6 +107,10 @@ final class Demo {
           case "mariadb" -> {
             out.println("syncline demo: starting embedded MariaDB ...");
             yield MariaDb.start();
+          }
+          case "mongodb" -> {
+            out.println("syncline demo: starting the embedded MongoDB imitation (mongo-java-server) ...");
+            yield Mongo.start();
           }
           default -> throw new IllegalArgumentException("--source " + kind);
         };
@@ -257,7 +262,7 @@ final class Demo {
     private final Random random = new Random(42);
     private final List<Long> live = new ArrayList<>();
     private long nextOrder = SEED_ORDERS + 1;
-    private Connection conn;
+    private Writer writer;
 
     Workload(Database db, CaptureMetrics metrics) {
       this.db = db;
@@ -283,17 +288,16 @@ final class Demo {
 
     void open() {
       try {
-        conn = db.connect();
-        conn.setAutoCommit(false);
-      } catch (SQLException e) {
+        writer = db.writer();
+      } catch (Exception e) {
         throw new IllegalStateException(db.sourceName() + ": cannot connect for the write load: " + e.getMessage(), e);
       }
     }
 
     void close() {
       try {
-        conn.close();
-      } catch (SQLException e) {
+        writer.close();
+      } catch (Exception e) {
         out.println("syncline demo: " + db.sourceName() + ": closing the load connection failed: " + e.getMessage());
       }
     }
@@ -308,37 +312,25 @@ final class Demo {
           int dice = random.nextInt(10);
           if (dice < 5 || live.size() < 10) {
             long id = nextOrder++;
-            try (PreparedStatement ps = conn.prepareStatement(db.insertOrder())) {
-              ps.setLong(1, id);
-              ps.setLong(2, 1 + random.nextInt(SEED_CUSTOMERS));
-              ps.setBigDecimal(3, BigDecimal.valueOf(random.nextInt(100_000), 2));
-              ps.setInt(4, 1 + random.nextInt(5));
-              ins += ps.executeUpdate();
-            }
+            ins += writer.insertOrder(id, 1 + random.nextInt(SEED_CUSTOMERS),
+                BigDecimal.valueOf(random.nextInt(100_000), 2), 1 + random.nextInt(5));
             live.add(id);
           } else if (dice < 9) {
-            try (PreparedStatement ps = conn.prepareStatement(UPDATE_ORDER)) {
-              ps.setString(1, random.nextBoolean() ? "paid" : "shipped");
-              ps.setLong(2, live.get(random.nextInt(live.size())));
-              upd += ps.executeUpdate();
-            }
+            upd += writer.updateOrder(live.get(random.nextInt(live.size())), random.nextBoolean() ? "paid" : "shipped");
           } else {
-            try (PreparedStatement ps = conn.prepareStatement(DELETE_ORDER)) {
-              ps.setLong(1, live.remove(random.nextInt(live.size())));
-              del += ps.executeUpdate();
-            }
+            del += writer.deleteOrder(live.remove(random.nextInt(live.size())));
           }
         }
-        conn.commit();
+        writer.commit();
         // counted once committed: a failed transaction wrote nothing
         inserts.addAndGet(ins);
         updates.addAndGet(upd);
         deletes.addAndGet(del);
-      } catch (SQLException e) {
+      } catch (Exception e) {
         out.println("syncline demo: " + db.sourceName() + ": write failed: " + e.getMessage());
         try {
-          conn.rollback();
-        } catch (SQLException ignored) {
+          writer.rollback();
+        } catch (Exception ignored) {
           // the connection is gone: the next transaction reports it
         }
       }
@@ -350,7 +342,7 @@ final class Demo {
    * {@code customers} and {@code orders} with the same columns, types as close as the dialects
    * allow (PostgreSQL {@code text[]}/{@code jsonb} are MariaDB {@code JSON}), and the same seed rows.
    */
-  sealed interface Database extends AutoCloseable permits Postgres, MariaDb {
+  sealed interface Database extends AutoCloseable permits Postgres, MariaDb, Mongo {
     /** The Syncline source name: {@code source.name} in the envelopes and the output files' prefix. */
     String sourceName();
 
@@ -365,10 +357,8 @@ final class Demo {
     /** Creates the tables and the seed rows (before capture starts). */
     void setUp();
 
-    Connection connect() throws SQLException;
-
-    /** Inserts one order; parameters: id, customer_id, amount, number of items. */
-    String insertOrder();
+    /** A connection for the write load: one small transaction at a time. */
+    Writer writer() throws Exception;
 
     /** Rows the initial snapshot delivers before the load may start (0: no snapshot). */
     long snapshotRows();
@@ -378,6 +368,78 @@ final class Demo {
 
     @Override
     void close();
+  }
+
+  /** The load's writes on one database; each returns the number of rows (documents) it changed. */
+  interface Writer extends AutoCloseable {
+    int insertOrder(long id, long customerId, BigDecimal amount, int items) throws Exception;
+
+    int updateOrder(long id, String status) throws Exception;
+
+    int deleteOrder(long id) throws Exception;
+
+    void commit() throws Exception;
+
+    void rollback() throws Exception;
+  }
+
+  /**
+   * The SQL databases' writer: the dialect's insert (array/JSON functions differ), the update and
+   * delete both dialects write alike, in one transaction per {@link #commit}.
+   */
+  static final class SqlWriter implements Writer {
+    private final Connection conn;
+    private final String insertOrder;
+
+    /** @param insertOrder inserts one order; parameters: id, customer_id, amount, number of items */
+    SqlWriter(Connection conn, String insertOrder) throws SQLException {
+      this.conn = conn;
+      this.insertOrder = insertOrder;
+      conn.setAutoCommit(false);
+    }
+
+    @Override
+    public int insertOrder(long id, long customerId, BigDecimal amount, int items) throws SQLException {
+      try (PreparedStatement ps = conn.prepareStatement(insertOrder)) {
+        ps.setLong(1, id);
+        ps.setLong(2, customerId);
+        ps.setBigDecimal(3, amount);
+        ps.setInt(4, items);
+        return ps.executeUpdate();
+      }
+    }
+
+    @Override
+    public int updateOrder(long id, String status) throws SQLException {
+      try (PreparedStatement ps = conn.prepareStatement(UPDATE_ORDER)) {
+        ps.setString(1, status);
+        ps.setLong(2, id);
+        return ps.executeUpdate();
+      }
+    }
+
+    @Override
+    public int deleteOrder(long id) throws SQLException {
+      try (PreparedStatement ps = conn.prepareStatement(DELETE_ORDER)) {
+        ps.setLong(1, id);
+        return ps.executeUpdate();
+      }
+    }
+
+    @Override
+    public void commit() throws SQLException {
+      conn.commit();
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+      conn.rollback();
+    }
+
+    @Override
+    public void close() throws SQLException {
+      conn.close();
+    }
   }
 
   record Postgres(PgServer server) implements Database {
@@ -429,15 +491,14 @@ final class Demo {
               + " FROM generate_series(1, " + SEED_ORDERS + ") g");
     }
 
-    @Override
     public Connection connect() throws SQLException {
       return server.connect(DB);
     }
 
     @Override
-    public String insertOrder() {
-      return "INSERT INTO orders (id, customer_id, amount, status, tags, details)"
-          + " VALUES (?, ?, ?, 'new', ARRAY['demo', 'web'], jsonb_build_object('items', ?))";
+    public Writer writer() throws SQLException {
+      return new SqlWriter(connect(), "INSERT INTO orders (id, customer_id, amount, status, tags, details)"
+          + " VALUES (?, ?, ?, 'new', ARRAY['demo', 'web'], jsonb_build_object('items', ?))");
     }
 
     @Override
@@ -507,15 +568,14 @@ final class Demo {
               + " FROM seq_1_to_" + SEED_ORDERS);
     }
 
-    @Override
     public Connection connect() throws SQLException {
       return server.connect(DB);
     }
 
     @Override
-    public String insertOrder() {
-      return "INSERT INTO orders (id, customer_id, amount, status, tags, details)"
-          + " VALUES (?, ?, ?, 'new', JSON_ARRAY('demo', 'web'), JSON_OBJECT('items', ?))";
+    public Writer writer() throws SQLException {
+      return new SqlWriter(connect(), "INSERT INTO orders (id, customer_id, amount, status, tags, details)"
+          + " VALUES (?, ?, ?, 'new', JSON_ARRAY('demo', 'web'), JSON_OBJECT('items', ?))");
     }
 
     @Override
@@ -530,6 +590,163 @@ final class Demo {
 
     @Override
     public void close() {
+      server.close();
+    }
+  }
+
+  /**
+   * The MongoDB demo on the embedded imitation (mongo-java-server: no real mongod is obtainable
+   * here). The same two collections and seed documents; the load's updates are read with
+   * {@code full-document = updateLookup} (the imitation's update events carry no update description).
+   * Its writes are single-document operations (the imitation has no transactions).
+   */
+  record Mongo(MongoServer server, com.mongodb.reactivestreams.client.MongoClient client) implements Database {
+    static Mongo start() {
+      MongoServer server = MongoServer.start();
+      return new Mongo(server, com.mongodb.reactivestreams.client.MongoClients.create(server.connectionString()));
+    }
+
+    private com.mongodb.reactivestreams.client.MongoCollection<org.bson.Document> collection(String name) {
+      return client.getDatabase(DB).getCollection(name);
+    }
+
+    /** Waits for a driver call (the demo's own writes; never inside the node). */
+    private static <T> T await(org.reactivestreams.Publisher<T> call) throws Exception {
+      java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+      call.subscribe(new org.reactivestreams.Subscriber<T>() {
+        private T value;
+
+        @Override
+        public void onSubscribe(org.reactivestreams.Subscription s) {
+          s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(T t) {
+          value = t;
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+          result.complete(value);
+        }
+      });
+      return result.get(30, TimeUnit.SECONDS);
+    }
+
+    private static org.bson.Document order(long id, long customerId, BigDecimal amount, String status, List<String> tags,
+        org.bson.Document details) {
+      return new org.bson.Document("_id", id).append("customer_id", customerId)
+          .append("amount", new org.bson.types.Decimal128(amount)).append("status", status).append("tags", tags)
+          .append("details", details).append("updated_at", new java.util.Date());
+    }
+
+    @Override
+    public String sourceName() {
+      return "demo_mongo";
+    }
+
+    @Override
+    public String describe() {
+      return "MongoDB imitation (mongo-java-server) at " + server.host() + ":" + server.port();
+    }
+
+    @Override
+    public List<String> tables() {
+      return List.of(DB + ".customers", DB + ".orders");
+    }
+
+    @Override
+    public Map<String, Object> sourceEntry() {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("kind", "mongodb");
+      e.put("name", sourceName());
+      e.put("connection-string", server.connectionString());
+      e.put("include-tables", tables());
+      e.put("full-document", "updateLookup");
+      return e;
+    }
+
+    @Override
+    public void setUp() {
+      try {
+        List<org.bson.Document> customers = new ArrayList<>();
+        for (long i = 1; i <= SEED_CUSTOMERS; i++) {
+          customers.add(new org.bson.Document("_id", i).append("name", "customer " + i)
+              .append("email", "c" + i + "@example.com").append("created_at", new java.util.Date()));
+        }
+        await(collection("customers").insertMany(customers));
+        List<org.bson.Document> orders = new ArrayList<>();
+        for (long i = 1; i <= SEED_ORDERS; i++) {
+          orders.add(order(i, 1 + i % SEED_CUSTOMERS, BigDecimal.valueOf(i * 7 % 1000).add(new BigDecimal("0.99")), "new",
+              List.of("seed"), new org.bson.Document("n", i)));
+        }
+        await(collection("orders").insertMany(orders));
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot seed the MongoDB demo collections: " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public Writer writer() {
+      var orders = collection("orders");
+      return new Writer() {
+        @Override
+        public int insertOrder(long id, long customerId, BigDecimal amount, int items) throws Exception {
+          await(orders.insertOne(order(id, customerId, amount, "new", List.of("demo", "web"),
+              new org.bson.Document("items", items))));
+          return 1;
+        }
+
+        @Override
+        public int updateOrder(long id, String status) throws Exception {
+          return (int) await(orders.updateOne(com.mongodb.client.model.Filters.eq("_id", id),
+              com.mongodb.client.model.Updates.combine(com.mongodb.client.model.Updates.set("status", status),
+                  com.mongodb.client.model.Updates.set("updated_at", new java.util.Date())))).getModifiedCount();
+        }
+
+        @Override
+        public int deleteOrder(long id) throws Exception {
+          return (int) await(orders.deleteOne(com.mongodb.client.model.Filters.eq("_id", id))).getDeletedCount();
+        }
+
+        @Override
+        public void commit() {
+          // each write above is its own single-document operation
+        }
+
+        @Override
+        public void rollback() {
+          // nothing is pending between operations
+        }
+
+        @Override
+        public void close() {
+          // the client is closed with the database
+        }
+      };
+    }
+
+    @Override
+    public long snapshotRows() {
+      return SEED_CUSTOMERS + SEED_ORDERS;
+    }
+
+    @Override
+    public boolean readerConnected() {
+      // the snapshot is read after the change streams' start time is taken: once its rows are
+      // delivered (checked by the caller), every later write is captured
+      return true;
+    }
+
+    @Override
+    public void close() {
+      client.close();
       server.close();
     }
   }

@@ -13,7 +13,7 @@ import java.util.List;
  *
  * <pre>
  * syncline run  [--config FILE]
- * syncline demo [--source postgres|mariadb|all] [--duration 30s] [--out DIR] [--kafka]
+ * syncline demo [--source postgres|mariadb|mongodb|all] [--duration 30s] [--out DIR] [--kafka]
  * </pre>
  */
 public final class Main {
@@ -78,10 +78,10 @@ public final class Main {
     System.out.println(String.join("\n",
         "usage:",
         "  syncline run  [--config FILE]      start a node (HOCON config; see conf/application.conf)",
-        "  syncline demo [--source postgres|mariadb|all] [--duration 30s] [--out DIR] [--kafka]",
+        "  syncline demo [--source postgres|mariadb|mongodb|all] [--duration 30s] [--out DIR] [--kafka]",
         "                                     embedded database(s) + write load, captured by one node",
-        "    --source postgres|mariadb|all    which embedded database to start and capture (default postgres;",
-        "                                     all: PostgreSQL and MariaDB at once, into the same output)",
+        "    --source postgres|mariadb|mongodb|all  which embedded database to start and capture (default postgres;",
+        "                                     mongodb: the mongo-java-server imitation; all: PostgreSQL and MariaDB at once)",
         "    --duration 30s                   how long the write load runs",
         "    --out DIR                        one <source>.<schema>.<table>.jsonl per table (default ./syncline-demo-out)",
         "    --kafka                          also deliver into an embedded Kafka broker"));

@@ -40,10 +40,15 @@ class DemoIT {
 
   record Counts(long captured, long inserts, long updates, long deletes, long lagP99) {}
 
-  @Test
-  void shouldCaptureTheMariaDbLoadAndEndWithTheSummaryLine() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "mariadb, demo_mariadb, mysql, table",
+    "mongodb, demo_mongo, mongodb, collection"
+  })
+  void shouldCaptureOneSourcesLoadAndEndWithTheSummaryLine(String source, String name, String connector, String tableField)
+      throws Exception {
     Path out = dir.resolve("out");
-    List<String> lines = runDemo("mariadb", out);
+    List<String> lines = runDemo(source, out);
 
     Counts total = parseSummary(lines.get(lines.size() - 1), null);
     Counts written = written(lines).get("");
@@ -55,16 +60,19 @@ class DemoIT {
         + written.deletes(), written.inserts(), written.updates(), written.deletes(), total.lagP99()));
 
     Map<String, List<JsonNode>> files = readOutput(out);
-    assertThat(files.keySet()).containsExactly("demo_mariadb.demo.customers.jsonl", "demo_mariadb.demo.orders.jsonl");
-    assertThat(files.get("demo_mariadb.demo.customers.jsonl")).hasSize(Demo.SEED_CUSTOMERS)
+    assertThat(files.keySet()).containsExactly(name + ".demo.customers.jsonl", name + ".demo.orders.jsonl");
+    assertThat(files.get(name + ".demo.customers.jsonl")).hasSize(Demo.SEED_CUSTOMERS)
         .allSatisfy(e -> assertThat(e.get("op").asText()).isEqualTo("r"));
-    List<JsonNode> events = files.get("demo_mariadb.demo.orders.jsonl");
+    List<JsonNode> events = files.get(name + ".demo.orders.jsonl");
     assertThat(events).hasSize((int) total.captured() - Demo.SEED_CUSTOMERS);
     assertThat(events.stream().filter(e -> e.get("op").asText().equals("r")).count()).isEqualTo(Demo.SEED_ORDERS);
     assertThat(events).allSatisfy(e -> {
-      assertThat(e.at("/source/connector").asText()).isEqualTo("mysql");
-      assertThat(e.at("/source/name").asText()).isEqualTo("demo_mariadb");
-      assertThat(e.at("/source/table").asText()).isEqualTo("orders");
+      assertThat(e.at("/source/connector").asText()).isEqualTo(connector);
+      assertThat(e.at("/source/name").asText()).isEqualTo(name);
+      assertThat(e.at("/source/" + tableField).asText()).isEqualTo("orders");
+      if (!e.get("op").asText().equals("d")) {
+        assertThat(e.at("/after/status").isTextual()).as("after has the whole row or document: %s", e).isTrue();
+      }
     });
     assertThat(events.stream().filter(e -> e.get("op").asText().equals("c")).count()).isEqualTo(written.inserts());
     assertThat(events.stream().filter(e -> e.get("op").asText().equals("u")).count()).isEqualTo(written.updates());

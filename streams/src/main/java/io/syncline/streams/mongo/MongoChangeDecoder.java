@@ -181,8 +181,10 @@ public final class MongoChangeDecoder {
       case "replace" -> new ChangeEvent(table, Op.UPDATE, position, txId, txOrder, commitMicros, false, before,
           row(required(full, opType, table, "fullDocument")), List.of(), null);
       case "update" -> {
-        BsonDocument description = required(optionalDocument(e, "updateDescription"), opType, table,
-            "updateDescription");
+        // MongoDB always sends updateDescription; a wire-compatible imitation may send only the full
+        // document (updateLookup), which is enough: then there is no description to pass on
+        BsonDocument description = full != null ? optionalDocument(e, "updateDescription")
+            : required(optionalDocument(e, "updateDescription"), opType, table, "updateDescription");
         // Without updateLookup or a post-image the server sends only what changed: after is then null
         // (as Debezium sends it, so nobody mistakes a partial document for the whole one), before is the
         // pre-image or else just the document key, and updateDescription says what changed.
@@ -191,7 +193,7 @@ public final class MongoChangeDecoder {
           before = row(required(optionalDocument(e, "documentKey"), opType, table, "documentKey"));
         }
         yield new ChangeEvent(table, Op.UPDATE, position, txId, txOrder, commitMicros, false, before, after,
-            List.of(), new JsonText(BsonJson.toJson(description)));
+            List.of(), description == null ? null : new JsonText(BsonJson.toJson(description)));
       }
       case "delete" -> new ChangeEvent(table, Op.DELETE, position, txId, txOrder, commitMicros, false,
           before != null ? before : row(required(optionalDocument(e, "documentKey"), opType, table, "documentKey")),

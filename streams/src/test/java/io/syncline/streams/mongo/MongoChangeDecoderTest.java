@@ -98,10 +98,21 @@ class MongoChangeDecoderTest {
     BsonDocument noOp = insert("shop", "orders", "{\"_id\": 1}");
     noOp.remove("operationType");
     assertThatThrownBy(() -> decoder.decode(noOp, 1)).hasMessageContaining("no string 'operationType'");
-    BsonDocument update = insert("shop", "orders", "{\"_id\": 1}");
+    BsonDocument update = insert("shop", "orders", null);
     update.put("operationType", new org.bson.BsonString("update"));
     assertThatThrownBy(() -> decoder.decode(update, 1))
         .hasMessageContaining("update event on shop.orders has no 'updateDescription'");
+  }
+
+  @Test
+  void anUpdateWithTheFullDocumentButNoDescriptionIsAnUpdateWithoutOne() {
+    // what the wire-compatible imitation sends with updateLookup; MongoDB itself always describes the update
+    BsonDocument update = insert("shop", "orders", "{\"_id\": 1, \"status\": \"paid\"}");
+    update.put("operationType", new org.bson.BsonString("update"));
+    ChangeEvent e = change(update);
+    assertThat(e.op()).isEqualTo(io.syncline.streams.event.Op.UPDATE);
+    assertThat(e.after()).isNotNull();
+    assertThat(e.updateDescription()).isNull();
   }
 
   @Test
