@@ -154,26 +154,39 @@ public final class MongoCaptureSource implements CaptureSource {
   /** One collection's change stream, with the history-lost policy around it. */
   private Source<List<CaptureRecord>, NotUsed> collection(MongoClient client, MongoCatalog catalog,
       MongoCatalog.MongoTable table, Start start) {
-    Source<List<CaptureRecord>, NotUsed> stream = changeStream(client, table, start);
+    String where = "collection " + table.namespace() + " of source '" + settings.name() + "' cannot resume at "
+        + (start.resumeToken() != null ? "its recorded resume token, " : "") + "cluster time "
+        + new MongoPosition(start.at().getTime(), start.at().getInc(), start.index(), null).display();
+    return onHistoryLost(changeStream(client, table, start), settings.onHistoryLost(), where, () ->
+        Source.completionStageSource(catalog.clusterTime().thenApply(t1 ->
+                MongoSnapshot.read(settings, client.getDatabase(table.database()), table, t1)
+                    .concat(collection(client, catalog, table, new Start(t1, null, 0,
+                        new MongoPosition(t1.getTime(), t1.getInc(), MongoPosition.COMPLETE, null))))))
+            .mapMaterializedValue(f -> NotUsed.getInstance()));
+  }
+
+  /**
+   * {@code stream}, but when it fails because its resume point fell off the oplog
+   * (ChangeStreamHistoryLost 286, ChangeStreamFatalError 280): {@code FAIL} fails with an error naming
+   * the collection ({@code where}) and the fix; {@code RESNAPSHOT} goes on with {@code resnapshot}
+   * (the collection read again, then its stream from there). Other failures pass through.
+   */
+  static Source<List<CaptureRecord>, NotUsed> onHistoryLost(Source<List<CaptureRecord>, NotUsed> stream,
+      MongoSourceSettings.HistoryLostPolicy policy, String where,
+      java.util.function.Supplier<Source<List<CaptureRecord>, NotUsed>> resnapshot) {
     return stream.recoverWithRetries(1, new PFBuilder<Throwable, Source<List<CaptureRecord>, NotUsed>>()
         .match(MongoException.class, e -> HISTORY_LOST.contains(e.getCode()), e -> {
-          String where = "collection " + table.namespace() + " of source '" + settings.name() + "' cannot resume at "
-              + (start.resumeToken() != null ? "its recorded resume token, " : "") + "cluster time "
-              + new MongoPosition(start.at().getTime(), start.at().getInc(), start.index(), null).display()
-              + ": that point is no longer in the oplog (" + e.getClass().getSimpleName() + " " + e.getCode() + ")";
-          if (settings.onHistoryLost() == MongoSourceSettings.HistoryLostPolicy.FAIL) {
-            return Source.failed(new MongoSourceException(MongoSourceException.Reason.HISTORY_LOST, where
+          String lost = where + ": that point is no longer in the oplog (" + e.getClass().getSimpleName() + " "
+              + e.getCode() + ")";
+          if (policy == MongoSourceSettings.HistoryLostPolicy.FAIL) {
+            return Source.failed(new MongoSourceException(MongoSourceException.Reason.HISTORY_LOST, lost
                 + ". Changes since then are lost for this collection. Fix: set on-history-lost = resnapshot to read"
                 + " the collection again and stream from there, or delete the table's recorded position; and keep"
                 + " more oplog (replSetResizeOplog, oplogMinRetentionHours) so it does not happen again", e));
           }
           log.warn("{}. on-history-lost = resnapshot: reading the collection again (op r) and streaming from there;"
-              + " documents deleted meanwhile are not reported as deletes", where);
-          return Source.completionStageSource(catalog.clusterTime().thenApply(t1 ->
-              MongoSnapshot.read(settings, client.getDatabase(table.database()), table, t1)
-                  .concat(collection(client, catalog, table, new Start(t1, null, 0,
-                      new MongoPosition(t1.getTime(), t1.getInc(), MongoPosition.COMPLETE, null))))))
-              .mapMaterializedValue(f -> NotUsed.getInstance());
+              + " documents deleted meanwhile are not reported as deletes", lost);
+          return resnapshot.get();
         })
         .build());
   }
