@@ -6,7 +6,6 @@ import com.mongodb.client.model.changestream.FullDocumentBeforeChange;
 import com.mongodb.reactivestreams.client.ChangeStreamPublisher;
 import com.mongodb.reactivestreams.client.MongoClient;
 import io.syncline.persistence.MongoPosition;
-import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.capture.CaptureControl;
 import io.syncline.streams.capture.CaptureRecord;
 import io.syncline.streams.capture.CaptureSource;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.pf.PFBuilder;
 import org.apache.pekko.stream.javadsl.Source;
@@ -103,7 +101,7 @@ public final class MongoCaptureSource implements CaptureSource {
     if (t == null) {
       throw new IllegalStateException("source '" + settings.name() + "': open() before prepare()");
     }
-    AckControl control = new AckControl();
+    CaptureControl control = new io.syncline.streams.capture.AcknowledgedPosition();
     return Source.<List<CaptureRecord>, NotUsed>fromMaterializer((mat, attrs) -> {
       MongoClient client = MongoCatalog.connect(settings);
       MongoCatalog catalog = new MongoCatalog(settings, client);
@@ -286,20 +284,5 @@ public final class MongoCaptureSource implements CaptureSource {
   @Override
   public String toString() {
     return "MongoCaptureSource[" + settings + "]";
-  }
-
-  /** Acknowledged positions, for the operator's view: MongoDB keeps no state for a change stream reader. */
-  static final class AckControl implements CaptureControl {
-    private final AtomicReference<SourcePosition> acked = new AtomicReference<>();
-
-    @Override
-    public void acknowledge(SourcePosition position) {
-      acked.accumulateAndGet(position, (a, b) -> a == null || b.isAfter(a) ? b : a);
-    }
-
-    @Override
-    public SourcePosition acknowledged() {
-      return acked.get();
-    }
   }
 }

@@ -4,7 +4,6 @@ import com.github.shyiko.mysql.binlog.BinaryLogClient;
 import com.github.shyiko.mysql.binlog.event.Event;
 import io.syncline.persistence.BinlogPosition;
 import io.syncline.persistence.SchemaHistoryStore;
-import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.capture.CaptureControl;
 import io.syncline.streams.capture.CaptureRecord;
 import io.syncline.streams.capture.CaptureSource;
@@ -94,7 +93,7 @@ public final class MySqlCaptureSource implements CaptureSource {
     if (t == null) {
       throw new IllegalStateException("source '" + settings.name() + "': open() before prepare()");
     }
-    AckControl control = new AckControl();
+    CaptureControl control = new io.syncline.streams.capture.AcknowledgedPosition();
     String startFile = startFile(recorded);
     MySqlSnapshotPlan plan = MySqlSnapshotPlan.of(settings, t, recorded);
     AtomicReference<GtidState> startGtids = new AtomicReference<>(); // set by the reader thread before it connects
@@ -252,20 +251,5 @@ public final class MySqlCaptureSource implements CaptureSource {
   @Override
   public String toString() {
     return "MySqlCaptureSource[" + settings + "]";
-  }
-
-  /** Acknowledged positions; the binlog has no server-side slot, resume comes from the table entities. */
-  static final class AckControl implements CaptureControl {
-    private final AtomicReference<SourcePosition> acked = new AtomicReference<>();
-
-    @Override
-    public void acknowledge(SourcePosition position) {
-      acked.accumulateAndGet(position, (a, b) -> a == null || b.isAfter(a) ? b : a);
-    }
-
-    @Override
-    public SourcePosition acknowledged() {
-      return acked.get();
-    }
   }
 }
