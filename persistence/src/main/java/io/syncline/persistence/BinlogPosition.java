@@ -46,7 +46,8 @@ public record BinlogPosition(String file, long offset, long index, String gtid, 
 
   @Override
   public int compareTo(BinlogPosition o) {
-    int c = Long.compare(fileNumber(), o.fileNumber());
+    // positions compared in the hot path share their file: no need to parse its number then
+    int c = file.equals(o.file) ? 0 : Long.compare(fileNumber(), o.fileNumber());
     if (c != 0) {
       return c;
     }

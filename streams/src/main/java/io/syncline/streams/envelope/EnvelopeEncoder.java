@@ -45,6 +45,23 @@ public final class EnvelopeEncoder {
   private static final SerializedString BEFORE = new SerializedString("before");
   private static final SerializedString AFTER = new SerializedString("after");
   private static final SerializedString SOURCE = new SerializedString("source");
+  // the relational source block's fields and fixed values, quoted once
+  private static final SerializedString F_VERSION = new SerializedString("version");
+  private static final SerializedString F_CONNECTOR = new SerializedString("connector");
+  private static final SerializedString F_NAME = new SerializedString("name");
+  private static final SerializedString F_SNAPSHOT = new SerializedString("snapshot");
+  private static final SerializedString F_DB = new SerializedString("db");
+  private static final SerializedString F_SCHEMA = new SerializedString("schema");
+  private static final SerializedString F_TABLE = new SerializedString("table");
+  private static final SerializedString F_TXID = new SerializedString("txId");
+  private static final SerializedString F_LSN = new SerializedString("lsn");
+  private static final SerializedString F_FILE = new SerializedString("file");
+  private static final SerializedString F_POS = new SerializedString("pos");
+  private static final SerializedString F_ROW = new SerializedString("row");
+  private static final SerializedString F_GTID = new SerializedString("gtid");
+  private static final SerializedString V_VERSION = new SerializedString(VERSION);
+  private static final SerializedString V_TRUE = new SerializedString("true");
+  private static final SerializedString V_FALSE = new SerializedString("false");
   private static final SerializedString OP = new SerializedString("op");
   private static final SerializedString TS_MS = new SerializedString("ts_ms");
   private static final SerializedString TS_US = new SerializedString("ts_us");
@@ -55,6 +72,7 @@ public final class EnvelopeEncoder {
   private static final int MAX_CACHED = 10_000;
 
   private final ByteArrayBuilder buffer = new ByteArrayBuilder(1024);
+  private JsonGenerator gen;
   private final Map<RowSchema, SerializedString[]> names = new IdentityHashMap<>();
   private final Map<TableRef, SerializedString[]> sources = new IdentityHashMap<>();
   private final java.util.function.LongSupplier clockMicros;
@@ -77,7 +95,8 @@ public final class EnvelopeEncoder {
     if (row == null || row.schema().keyCount() == 0) {
       return null;
     }
-    try (JsonGenerator g = generator()) {
+    try {
+      JsonGenerator g = generator();
       RowSchema schema = row.schema();
       SerializedString[] cols = namesOf(schema);
       g.writeStartObject();
@@ -88,6 +107,7 @@ public final class EnvelopeEncoder {
       }
       g.writeEndObject();
     } catch (IOException e) {
+      gen = null; // in an unknown state: the next call makes a new one
       throw new UncheckedIOException(e);
     }
     return take();
@@ -95,7 +115,8 @@ public final class EnvelopeEncoder {
 
   /** The envelope JSON of one event. */
   public byte[] encodeValue(ChangeEvent event) {
-    try (JsonGenerator g = generator()) {
+    try {
+      JsonGenerator g = generator();
       g.writeStartObject();
       g.writeFieldName(BEFORE);
       writeRow(g, event.before());
@@ -134,17 +155,33 @@ public final class EnvelopeEncoder {
       }
       g.writeEndObject();
     } catch (IOException e) {
+      gen = null; // in an unknown state: the next call makes a new one
       throw new UncheckedIOException(e);
     }
     return take();
   }
 
+  /**
+   * The encoder's one generator, over {@link #buffer}: each key or value is one root-level JSON value,
+   * flushed and taken out by {@link #take()} (no separator between root values). Making a generator per
+   * record cost as much as writing the record's source block.
+   */
   private JsonGenerator generator() throws IOException {
     buffer.reset();
-    return FACTORY.createGenerator(buffer, JsonEncoding.UTF8);
+    if (gen == null) {
+      gen = FACTORY.createGenerator(buffer, JsonEncoding.UTF8);
+      gen.setRootValueSeparator(null);
+    }
+    return gen;
   }
 
   private byte[] take() {
+    try {
+      gen.flush();
+    } catch (IOException e) {
+      gen = null;
+      throw new UncheckedIOException(e);
+    }
     byte[] out = buffer.toByteArray();
     buffer.reset();
     return out;
@@ -166,22 +203,26 @@ public final class EnvelopeEncoder {
     }
     long micros = e.commitMicros();
     g.writeStartObject();
-    g.writeStringField("version", VERSION);
-    g.writeFieldName("connector");
+    g.writeFieldName(F_VERSION);
+    g.writeString(V_VERSION);
+    g.writeFieldName(F_CONNECTOR);
     g.writeString(fixed[0]);
-    g.writeFieldName("name");
+    g.writeFieldName(F_NAME);
     g.writeString(fixed[1]);
-    g.writeNumberField("ts_ms", micros / 1000);
-    g.writeNumberField("ts_us", micros);
-    g.writeStringField("snapshot", e.snapshot() ? "true" : "false");
-    g.writeFieldName("db");
+    g.writeFieldName(TS_MS);
+    g.writeNumber(micros / 1000);
+    g.writeFieldName(TS_US);
+    g.writeNumber(micros);
+    g.writeFieldName(F_SNAPSHOT);
+    g.writeString(e.snapshot() ? V_TRUE : V_FALSE);
+    g.writeFieldName(F_DB);
     g.writeString(fixed[2]);
-    g.writeFieldName("schema");
+    g.writeFieldName(F_SCHEMA);
     g.writeString(fixed[3]);
-    g.writeFieldName("table");
+    g.writeFieldName(F_TABLE);
     g.writeString(fixed[4]);
     writePosition(g, e.position());
-    g.writeFieldName("txId");
+    g.writeFieldName(F_TXID);
     if (e.txId() == null) {
       g.writeNull();
     } else {
@@ -233,16 +274,21 @@ public final class EnvelopeEncoder {
 
   private static void writePosition(JsonGenerator g, SourcePosition position) throws IOException {
     if (position instanceof PgPosition p) {
-      g.writeNumberField("lsn", p.commitLsn());
+      g.writeFieldName(F_LSN);
+      g.writeNumber(p.commitLsn());
     } else if (position instanceof BinlogPosition b) {
       // Debezium's MySQL source fields
-      g.writeStringField("file", b.file());
-      g.writeNumberField("pos", b.offset());
-      g.writeNumberField("row", b.index() == BinlogPosition.COMPLETE ? 0 : Math.max(0, b.index() - 1));
+      g.writeFieldName(F_FILE);
+      g.writeString(b.file());
+      g.writeFieldName(F_POS);
+      g.writeNumber(b.offset());
+      g.writeFieldName(F_ROW);
+      g.writeNumber(b.index() == BinlogPosition.COMPLETE ? 0 : Math.max(0, b.index() - 1));
+      g.writeFieldName(F_GTID);
       if (b.gtid() == null) {
-        g.writeNullField("gtid");
+        g.writeNull();
       } else {
-        g.writeStringField("gtid", b.gtid());
+        g.writeString(b.gtid());
       }
     } else if (position != null) {
       throw new IllegalArgumentException("no envelope fields for position kind " + position.getClass().getName());
