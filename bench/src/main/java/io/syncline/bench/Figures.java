@@ -60,10 +60,6 @@ final class Figures {
     return f;
   }
 
-  List<Figure> all() {
-    return List.copyOf(figures.values());
-  }
-
   /** One {@code RESULT} line per figure, in the order they were first recorded. */
   List<String> resultLines() {
     List<String> lines = new ArrayList<>();

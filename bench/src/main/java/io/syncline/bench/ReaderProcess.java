@@ -32,7 +32,8 @@ final class ReaderProcess implements AutoCloseable {
    * @param peakRssKb the reader JVM's peak resident set (VmHWM), start-up included
    * @param p50Millis lag from source commit to sink acknowledgement, median, of streamed events
    * @param p99Millis the same, 99th percentile
-   * @param endEpochMillis wall-clock time at the end
+   * @param endEpochMillis wall-clock time once the stream has stopped (a few ms after the last delivery;
+   *     the live figures count from the first commit to this)
    */
   record Result(double seconds, long events, long bytes, double cpuSeconds, long peakRssKb, long p50Millis,
       long p99Millis, long endEpochMillis) {
