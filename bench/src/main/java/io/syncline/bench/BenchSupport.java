@@ -1,31 +1,13 @@
 package io.syncline.bench;
 
-import io.syncline.streams.capture.CaptureControl;
-import io.syncline.streams.capture.CaptureMetrics;
-import io.syncline.streams.capture.CaptureRecord;
-import io.syncline.streams.capture.DeliveryPipeline;
-import io.syncline.streams.capture.Progress;
-import io.syncline.streams.transport.NoopTransport;
 import java.lang.management.ManagementFactory;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.UniqueKillSwitch;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
-/** What the catch-up benchmarks share: CPU accounting and the statistics of their runs. */
+/** What the benchmarks share: timed reference commands, CPU and memory accounting, statistics of runs. */
 final class BenchSupport {
 
   private BenchSupport() {}
@@ -38,6 +20,30 @@ final class BenchSupport {
       total += Double.parseDouble(part.substring(0, m)) * 60 + Double.parseDouble(part.substring(m + 1, part.length() - 1));
     }
     return total;
+  }
+
+  /** Wall-clock and CPU seconds (user + system) of a reference command. */
+  record Timed(double seconds, double cpuSeconds) {}
+
+  /**
+   * Runs a shell command (its output redirected by the command itself, e.g. to /dev/null) and
+   * times it; its CPU comes from bash's {@code times} (the shell's finished children).
+   *
+   * @throws IllegalStateException naming the command when it fails or takes over 10 minutes
+   */
+  static Timed timed(String command) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", command + " && times");
+    pb.redirectErrorStream(true);
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException("reference command failed (exit " + (p.isAlive() ? "timeout" : p.exitValue())
+          + "): " + command + ": " + out);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    String[] lines = out.strip().split("\n");
+    return new Timed(seconds, parseTimes(lines[lines.length - 1]));
   }
 
   /** CPU seconds this JVM has used (all threads). */
@@ -74,44 +80,13 @@ final class BenchSupport {
     return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
-  /**
-   * Runs a pre-materialized capture source through the delivery pipeline into the no-op transport,
-   * acknowledging like the source reader, until {@code changes} events are delivered. Runs
-   * {@code atEnd} at that moment (CPU readings), then stops the stream.
-   *
-   * @return {@link System#nanoTime()} when the last event was delivered
-   */
-  static long deliverNoop(ActorSystem system, Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre,
-      int maxBatchSize, long changes, Runnable atEnd) throws Exception {
-    CaptureControl control = pre.first();
-    AtomicLong delivered = new AtomicLong();
-    CompletableFuture<Long> finished = new CompletableFuture<>();
-    Pair<UniqueKillSwitch, java.util.concurrent.CompletionStage<Done>> run = pre.second()
-        .viaMat(KillSwitches.single(), Keep.right())
-        .via(DeliveryPipeline.flow(new NoopTransport(), Map.of(), new CaptureMetrics(), maxBatchSize))
-        .map((Progress p) -> {
-          if (p.ack() != null) {
-            control.acknowledge(p.ack());
-          }
-          if (delivered.addAndGet(p.events()) >= changes) {
-            finished.complete(System.nanoTime());
-          }
-          return p;
-        })
-        .toMat(Sink.ignore(), Keep.both())
-        .run(system);
-    run.second().whenComplete((d, e) -> {
-      if (e != null) {
-        finished.completeExceptionally(e);
+  /** This JVM's peak resident set size in kB ({@code VmHWM} of /proc/self/status). */
+  static long peakRssKb() throws java.io.IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
       }
-    });
-    long end = finished.get(10, TimeUnit.MINUTES);
-    atEnd.run();
-    run.first().shutdown();
-    run.second().toCompletableFuture().get(1, TimeUnit.MINUTES);
-    if (delivered.get() != changes) {
-      throw new IllegalStateException("Syncline delivered " + delivered.get() + " events, expected " + changes);
     }
-    return end;
+    throw new IllegalStateException("no VmHWM in /proc/self/status");
   }
 }
