@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,6 +41,7 @@ final class CsvConsumer implements Runnable {
   private final AtomicLong records = new AtomicLong();
   private final AtomicLong insertRows = new AtomicLong();
   private final AtomicLong deleteRows = new AtomicLong();
+  private final AtomicInteger assigned = new AtomicInteger();
   private volatile boolean stopping;
 
   CsvConsumer(ConsumeSettings settings, int index, Path directory) {
@@ -65,6 +67,11 @@ final class CsvConsumer implements Runnable {
 
   long deleteRows() {
     return deleteRows.get();
+  }
+
+  /** Partitions assigned to this consumer now. */
+  int assignedPartitions() {
+    return assigned.get();
   }
 
   /** Asks the poll loop to commit what it flushed and end; returns at once (thread-safe). */
@@ -159,17 +166,20 @@ final class CsvConsumer implements Runnable {
               + "uncommitted tail again", index, mine.keySet(), e.toString());
         }
       }
+      assigned.addAndGet(-partitions.size());
       log.debug("consumer {}: revoked {}", index, partitions);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      assigned.addAndGet(partitions.size());
       log.info("consumer {}: assigned {}", index, partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       partitions.forEach(flushed::remove); // owned by another member now: committing would fail
+      assigned.addAndGet(-partitions.size());
       log.warn("consumer {}: lost {} (session expired); their uncommitted tail is delivered again", index, partitions);
     }
   }

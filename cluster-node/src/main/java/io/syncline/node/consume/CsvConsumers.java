@@ -104,6 +104,11 @@ public final class CsvConsumers implements AutoCloseable {
     return consumers.stream().map(CsvConsumer::directory).toList();
   }
 
+  /** Partitions assigned to each consumer now, in consumer order. */
+  public List<Integer> assignedPartitions() {
+    return consumers.stream().map(CsvConsumer::assignedPartitions).toList();
+  }
+
   /** Records written (flushed) by all consumers so far. */
   public long records() {
     return consumers.stream().mapToLong(CsvConsumer::records).sum();
