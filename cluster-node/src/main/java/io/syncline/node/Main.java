@@ -2,11 +2,15 @@ package io.syncline.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.syncline.node.consume.ConsumeSettings;
+import io.syncline.node.consume.CsvConsumers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code syncline} command.
@@ -14,6 +18,8 @@ import java.util.List;
  * <pre>
  * syncline run  [--config FILE]
  * syncline demo [--source postgres|mariadb|mongodb|all] [--duration 30s] [--out DIR] [--kafka]
+ * syncline consume --topic T --group G --out DIR [--bootstrap-servers H:P] [--consumers N]
+ *                  [--from earliest|latest] [--config FILE]
  * </pre>
  */
 public final class Main {
@@ -45,11 +51,70 @@ public final class Main {
           parseDuration(a.value("--duration", "30s")),
           Path.of(a.value("--out", "syncline-demo-out")),
           a.flag("--kafka")));
-      default -> throw new IllegalArgumentException("unknown command '" + command + "' (use run or demo; --help)");
+      case "consume" -> consume(a);
+      default -> throw new IllegalArgumentException("unknown command '" + command + "' (use run, demo or consume; --help)");
     };
   }
 
   private static int runNode(Args a) {
+    SynclineNode node = SynclineNode.start(loadConfig(a));
+    node.system().getWhenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+
+  /** Kafka consumers writing CSV files until SIGTERM / Ctrl-C (docs/consumers.md). */
+  private static int consume(Args a) {
+    Map<String, Object> flags = new LinkedHashMap<>();
+    String[][] keys = {
+      {"--topic", "topic"}, {"--group", "group"}, {"--out", "out"}, {"--bootstrap-servers", "bootstrap-servers"},
+      {"--consumers", "consumers"}, {"--from", "from"}, {"--max-poll-records", "max-poll-records"}};
+    for (String[] k : keys) {
+      String v = a.value(k[0], null);
+      if (v != null) {
+        flags.put(ConsumeSettings.CONFIG_PATH + "." + k[1], v);
+      }
+    }
+    ConsumeSettings settings;
+    try {
+      settings = ConsumeSettings.create(ConfigFactory.parseMap(flags).withFallback(loadConfig(a)).resolve());
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    CsvConsumers consumers = CsvConsumers.start(settings);
+    Thread hook = new Thread(() -> {
+      try {
+        consumers.close(); // commit what was flushed
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "syncline-consume-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    System.out.println("consuming topic " + settings.topic() + " as group " + settings.group() + " into "
+        + String.join(", ", consumers.directories().stream().map(Path::toString).toList()));
+    long last = 0;
+    long lastNanos = System.nanoTime();
+    try {
+      while (!consumers.await(Duration.ofSeconds(10))) {
+        long now = consumers.records();
+        long nanos = System.nanoTime();
+        System.out.printf("records=%d inserts=%d deletes=%d records_per_s=%d%n", now, consumers.insertRows(),
+            consumers.deleteRows(), (now - last) * 1_000_000_000L / Math.max(1, nanos - lastNanos));
+        last = now;
+        lastNanos = nanos;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    System.out.printf("records=%d inserts=%d deletes=%d%n", consumers.records(), consumers.insertRows(),
+        consumers.deleteRows());
+    if (consumers.failure() != null) {
+      System.err.println("syncline consume: " + consumers.failure().getMessage());
+      return 1;
+    }
+    return 0;
+  }
+
+  private static Config loadConfig(Args a) {
     String file = a.value("--config", null);
     Config config;
     if (file != null) {
@@ -61,9 +126,7 @@ public final class Main {
     } else {
       config = ConfigFactory.load();
     }
-    SynclineNode node = SynclineNode.start(config);
-    node.system().getWhenTerminated().toCompletableFuture().join();
-    return 0;
+    return config;
   }
 
   static Duration parseDuration(String text) {
@@ -84,7 +147,15 @@ public final class Main {
         "                                     mongodb: the mongo-java-server imitation; all: PostgreSQL and MariaDB at once)",
         "    --duration 30s                   how long the write load runs",
         "    --out DIR                        one <source>.<schema>.<table>.jsonl per table (default ./syncline-demo-out)",
-        "    --kafka                          also deliver into an embedded Kafka broker"));
+        "    --kafka                          also deliver into an embedded Kafka broker",
+        "  syncline consume --topic T --group G --out DIR [--bootstrap-servers H:P] [--consumers 1]",
+        "                   [--from earliest|latest] [--max-poll-records 5000] [--config FILE]",
+        "                                     Kafka consumers writing inserts.csv and deletes.csv per consumer into",
+        "                                     DIR/<group>/<topic>/consumer-<i>/ (an update: a delete and an insert);",
+        "                                     offsets committed after the rows are on disk; stop with Ctrl-C / SIGTERM",
+        "    --bootstrap-servers H:P          brokers (default: syncline.transport.kafka.bootstrap-servers)",
+        "    --consumers N                    consumers in this process, all in group G (they share the partitions)",
+        "    --from earliest|latest           where a group without committed offsets starts (default earliest)"));
   }
 
   /** Minimal flag parsing: {@code --name value} and {@code --flag}. */

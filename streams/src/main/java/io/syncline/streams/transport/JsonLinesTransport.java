@@ -190,7 +190,7 @@ public final class JsonLinesTransport implements Transport {
       Path file = fileOf(t);
       try {
         Files.createDirectories(settings.directory());
-        dropTornLastLine(file);
+        TornTail.dropTornLastLine(file); // a torn line was never acknowledged: it comes again
         FileChannel ch = FileChannel.open(file,
             StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         log.debug("opened {}", file);
@@ -200,47 +200,6 @@ public final class JsonLinesTransport implements Transport {
             + Settings.CONFIG_PATH + ".directory' = " + settings.directory() + "): " + e.getMessage(), e);
       }
     });
-  }
-
-  /**
-   * A process killed mid-write can leave a last line without its newline. No batch containing it
-   * was acknowledged, so it will be delivered again: cut it off rather than glue the next line to it.
-   */
-  static void dropTornLastLine(Path file) throws IOException {
-    if (!Files.exists(file)) {
-      return;
-    }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      long size = ch.size();
-      if (size == 0) {
-        return;
-      }
-      java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
-      long pos = size - 1;
-      ch.read(one, pos);
-      if (one.get(0) == '\n') {
-        return;
-      }
-      java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 * 1024);
-      long keep = 0;
-      search:
-      while (pos > 0) {
-        long start = Math.max(0, pos - chunk.capacity());
-        chunk.clear().limit((int) (pos - start));
-        ch.read(chunk, start);
-        for (int i = chunk.position() - 1; i >= 0; i--) {
-          if (chunk.get(i) == '\n') {
-            keep = start + i + 1;
-            break search;
-          }
-        }
-        pos = start;
-      }
-      log.warn("{}: dropping a torn last line ({} bytes) left by an interrupted write; it will be delivered again",
-          file, size - keep);
-      ch.truncate(keep);
-      ch.force(true);
-    }
   }
 
   @Override

@@ -186,13 +186,13 @@ class JsonLinesTransportTest {
   void shouldDropATornLastLineLeftByAKilledProcess(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path file = dir.resolve("torn.jsonl");
     java.nio.file.Files.writeString(file, "{\"a\":1}\n{\"a\":2}\n{\"a\":");
-    JsonLinesTransport.dropTornLastLine(file);
+    TornTail.dropTornLastLine(file);
     org.assertj.core.api.Assertions.assertThat(java.nio.file.Files.readString(file)).isEqualTo("{\"a\":1}\n{\"a\":2}\n");
     java.nio.file.Files.writeString(file, "no newline at all");
-    JsonLinesTransport.dropTornLastLine(file);
+    TornTail.dropTornLastLine(file);
     org.assertj.core.api.Assertions.assertThat(java.nio.file.Files.readString(file)).isEmpty();
     java.nio.file.Files.writeString(file, "{}\n");
-    JsonLinesTransport.dropTornLastLine(file);
+    TornTail.dropTornLastLine(file);
     org.assertj.core.api.Assertions.assertThat(java.nio.file.Files.readString(file)).isEqualTo("{}\n");
   }
 }
