@@ -299,7 +299,7 @@ class PgCaptureIT {
         "GRANT CREATE ON DATABASE " + DB + " TO keepalive_user");
     capture("keepalive", List.of("public.idle_t"),
         Map.of("user", "keepalive_user", "password", "ka-pass", "heartbeat-interval", "0s"));
-    int pidBefore = walsenderPid(slot);
+    int pidBefore = awaitWalsenderPid(slot); // the slot turns active once the reader starts streaming
     java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(7).toNanos());
     pg.execute(DB, "INSERT INTO idle_t VALUES (1)");
     List<Delivered> d = harness.awaitCount("idle_t", 1, WAIT);
@@ -317,6 +317,19 @@ class PgCaptureIT {
     // the reader must notice the stop without waiting for the server's next keepalive (~30 s)
     pg.dropSlotWhenReleased(DB, slot, Duration.ofSeconds(5));
     slot = null;
+  }
+
+  /** The pid of the walsender serving {@code slot}, once it is active (30 s at most). */
+  private static int awaitWalsenderPid(String slot) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    int pid;
+    while ((pid = walsenderPid(slot)) == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("slot " + slot + " not active after 30 s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+    }
+    return pid;
   }
 
   private static int walsenderPid(String slot) throws Exception {
