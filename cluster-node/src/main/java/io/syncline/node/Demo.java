@@ -610,33 +610,9 @@ final class Demo {
       return client.getDatabase(DB).getCollection(name);
     }
 
-    /** Waits for a driver call (the demo's own writes; never inside the node). */
+    /** Waits for a driver call that answers once (the demo's own writes; never inside the node). */
     private static <T> T await(org.reactivestreams.Publisher<T> call) throws Exception {
-      java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
-      call.subscribe(new org.reactivestreams.Subscriber<T>() {
-        private T value;
-
-        @Override
-        public void onSubscribe(org.reactivestreams.Subscription s) {
-          s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(T t) {
-          value = t;
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          result.completeExceptionally(t);
-        }
-
-        @Override
-        public void onComplete() {
-          result.complete(value);
-        }
-      });
-      return result.get(30, TimeUnit.SECONDS);
+      return io.syncline.streams.mongo.MongoCalls.first(call).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     private static org.bson.Document order(long id, long customerId, BigDecimal amount, String status, List<String> tags,

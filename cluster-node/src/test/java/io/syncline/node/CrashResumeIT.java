@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -223,30 +222,7 @@ class CrashResumeIT {
     }
 
     private static <T> List<T> await(org.reactivestreams.Publisher<T> call) throws Exception {
-      CompletableFuture<List<T>> result = new CompletableFuture<>();
-      List<T> out = new ArrayList<>();
-      call.subscribe(new org.reactivestreams.Subscriber<T>() {
-        @Override
-        public void onSubscribe(org.reactivestreams.Subscription s) {
-          s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(T t) {
-          out.add(t);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          result.completeExceptionally(t);
-        }
-
-        @Override
-        public void onComplete() {
-          result.complete(out);
-        }
-      });
-      return result.get(30, TimeUnit.SECONDS);
+      return io.syncline.streams.mongo.MongoCalls.all(call).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     @Override

@@ -10,14 +10,15 @@ import org.reactivestreams.Subscription;
 
 /**
  * The driver's publishers as futures, for calls that answer one document (commands) or a short list
- * (database and collection names). Streams of documents go through {@code Source.fromPublisher}.
+ * (database and collection names, a test's or the demo's own writes). Streams of documents go through
+ * {@code Source.fromPublisher}.
  */
-final class MongoCalls {
+public final class MongoCalls {
 
   private MongoCalls() {}
 
   /** The first element ({@code null} when there is none); cancels the rest. */
-  static <T> CompletionStage<T> first(Publisher<T> publisher) {
+  public static <T> CompletionStage<T> first(Publisher<T> publisher) {
     CompletableFuture<T> result = new CompletableFuture<>();
     publisher.subscribe(new Subscriber<T>() {
       private Subscription subscription;
@@ -48,7 +49,7 @@ final class MongoCalls {
   }
 
   /** Every element, for short answers only (names). */
-  static <T> CompletionStage<List<T>> all(Publisher<T> publisher) {
+  public static <T> CompletionStage<List<T>> all(Publisher<T> publisher) {
     CompletableFuture<List<T>> result = new CompletableFuture<>();
     List<T> items = new ArrayList<>();
     publisher.subscribe(new Subscriber<T>() {
