@@ -89,4 +89,45 @@ final class BenchSupport {
     }
     throw new IllegalStateException("no VmHWM in /proc/self/status");
   }
+
+  /** What differs by dialect in the standard workload (../shared/BENCHMARK.md): the two statements. */
+  interface WorkloadSql {
+    /** Inserts ids {@code from..to} with the standard values. */
+    String insert(long from, long to);
+
+    /** Updates category and ts of ids {@code from..to}. */
+    String update(long from, long to);
+  }
+
+  /** The changes: 25 rounds x 4 transactions (insert, insert, update, delete) of {@code rowsPerTxn} rows. */
+  static void writeChanges(String name, java.sql.Connection c, int rowsPerTxn, WorkloadSql sql) throws Exception {
+    long t0 = System.nanoTime();
+    try (c; java.sql.Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      for (int r = 0; r < 25; r++) {
+        long base = (long) r * 2 * rowsPerTxn;
+        s.execute(sql.insert(base + 1, base + rowsPerTxn));
+        c.commit();
+        s.execute(sql.insert(base + rowsPerTxn + 1, base + 2L * rowsPerTxn));
+        c.commit();
+        s.execute(sql.update(base + 1, base + rowsPerTxn));
+        c.commit();
+        s.execute("DELETE FROM t WHERE id BETWEEN " + (base + rowsPerTxn + 1) + " AND " + (base + 2L * rowsPerTxn));
+        c.commit();
+      }
+    }
+    System.out.printf("%s workload written in %d ms%n", name, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** The snapshot's existing rows: ids 1..{@code rows} in 10 transactions. */
+  static void loadRows(java.sql.Connection c, long rows, WorkloadSql sql) throws Exception {
+    try (c; java.sql.Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      long per = rows / 10;
+      for (int i = 0; i < 10; i++) {
+        s.execute(sql.insert(i * per + 1, i == 9 ? rows : (i + 1) * per));
+        c.commit();
+      }
+    }
+  }
 }

@@ -111,29 +111,24 @@ final class MariaDbBench implements BenchDatabase {
   /** 25 rounds x 4 transactions (insert, insert, update, delete) of {@code rowsPerTxn} rows. */
   @Override
   public void writeWorkload(int rowsPerTxn) throws Exception {
-    long t0 = System.nanoTime();
-    try (Connection c = db.connect(DB); Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      for (int r = 0; r < 25; r++) {
-        long base = (long) r * 2 * rowsPerTxn;
-        insert(s, base + 1, base + rowsPerTxn);
-        c.commit();
-        insert(s, base + rowsPerTxn + 1, base + 2L * rowsPerTxn);
-        c.commit();
-        s.execute("UPDATE t SET category = CONCAT('cat', (id + 1) % 16), ts = NOW(6) WHERE id BETWEEN " + (base + 1)
-            + " AND " + (base + rowsPerTxn));
-        c.commit();
-        s.execute("DELETE FROM t WHERE id BETWEEN " + (base + rowsPerTxn + 1) + " AND " + (base + 2L * rowsPerTxn));
-        c.commit();
-      }
-    }
-    System.out.printf("mariadb workload written in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    BenchSupport.writeChanges("mariadb", db.connect(DB), rowsPerTxn, SQL);
   }
 
-  private static void insert(Statement s, long from, long to) throws Exception {
-    s.execute("INSERT INTO t SELECT seq, CONCAT('cat', seq % 16), CONCAT('host', seq, '.d', seq % 1000, '.example.com'),"
-        + " NOW(6) FROM seq_" + from + "_to_" + to);
-  }
+  /** The standard workload's statements in this dialect. */
+  private static final BenchSupport.WorkloadSql SQL = new BenchSupport.WorkloadSql() {
+    @Override
+    public String insert(long from, long to) {
+      return "INSERT INTO t SELECT seq, CONCAT('cat', seq % 16), CONCAT('host', seq, '.d', seq % 1000, '.example.com'),"
+        + " NOW(6) FROM seq_" + from + "_to_" + to;
+    }
+
+    @Override
+    public String update(long from, long to) {
+      return "UPDATE t SET category = CONCAT('cat', (id + 1) % 16), ts = NOW(6) WHERE id BETWEEN " + from + " AND "
+          + to;
+    }
+  };
+
 
   private BinlogPosition masterStatus() throws Exception {
     try (Connection c = db.connect(DB); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW MASTER STATUS")) {
@@ -243,14 +238,7 @@ final class MariaDbBench implements BenchDatabase {
   @Override
   public void prepareSnapshot(long rows) throws Exception {
     freshTable();
-    try (Connection c = db.connect(DB); Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      long per = rows / 10;
-      for (int i = 0; i < 10; i++) {
-        insert(s, i * per + 1, i == 9 ? rows : (i + 1) * per);
-        c.commit();
-      }
-    }
+    BenchSupport.loadRows(db.connect(DB), rows, SQL);
   }
 
   @Override

@@ -146,41 +146,28 @@ final class PgBench implements BenchDatabase {
   /** 25 rounds x 4 transactions (insert, insert, update, delete) of {@code rowsPerTxn} rows. */
   @Override
   public void writeWorkload(int rowsPerTxn) throws Exception {
-    long t0 = System.nanoTime();
-    try (Connection c = pg.connect(DB); Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      for (int r = 0; r < 25; r++) {
-        long base = (long) r * 2 * rowsPerTxn;
-        insert(s, base + 1, base + rowsPerTxn);
-        c.commit();
-        insert(s, base + rowsPerTxn + 1, base + 2L * rowsPerTxn);
-        c.commit();
-        s.execute("UPDATE t SET category = 'cat' || ((id + 1) % 16), ts = now() WHERE id BETWEEN " + (base + 1) + " AND "
-            + (base + rowsPerTxn));
-        c.commit();
-        s.execute("DELETE FROM t WHERE id BETWEEN " + (base + rowsPerTxn + 1) + " AND " + (base + 2L * rowsPerTxn));
-        c.commit();
-      }
-    }
-    System.out.printf("pg workload written in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    BenchSupport.writeChanges("pg", pg.connect(DB), rowsPerTxn, SQL);
   }
 
-  private static void insert(Statement s, long from, long to) throws Exception {
-    s.execute("INSERT INTO t SELECT g, 'cat' || (g % 16), 'host' || g || '.d' || (g % 1000) || '.example.com', now()"
-        + " FROM generate_series(" + from + ", " + to + ") g");
-  }
+  /** The standard workload's statements in this dialect. */
+  private static final BenchSupport.WorkloadSql SQL = new BenchSupport.WorkloadSql() {
+    @Override
+    public String insert(long from, long to) {
+      return "INSERT INTO t SELECT g, 'cat' || (g % 16), 'host' || g || '.d' || (g % 1000) || '.example.com', now()"
+        + " FROM generate_series(" + from + ", " + to + ") g";
+    }
+
+    @Override
+    public String update(long from, long to) {
+      return "UPDATE t SET category = 'cat' || ((id + 1) % 16), ts = now() WHERE id BETWEEN " + from + " AND " + to;
+    }
+  };
+
 
   @Override
   public void prepareSnapshot(long rows) throws Exception {
     freshTable();
-    try (Connection c = pg.connect(DB); Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      long per = rows / 10;
-      for (int i = 0; i < 10; i++) {
-        insert(s, i * per + 1, i == 9 ? rows : (i + 1) * per);
-        c.commit();
-      }
-    }
+    BenchSupport.loadRows(pg.connect(DB), rows, SQL);
     pg.execute(DB, "VACUUM ANALYZE t");
     slots.add("bench_snapshot"); // created by the reader (with an exported snapshot), dropped at the end
   }
