@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.util.BufferRecycler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import io.syncline.streams.event.TimeText;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
@@ -193,42 +194,6 @@ public final class BsonJson {
   /** Milliseconds since the epoch as {@code YYYY-MM-DDTHH:MM:SS.ffffffZ} (UTC), the timestamptz form. */
   static String date(long millis) {
     LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(millis, 1000), 0, ZoneOffset.UTC);
-    int ms = (int) Math.floorMod(millis, 1000);
-    StringBuilder out = new StringBuilder(30);
-    appendYear(out, t.getYear());
-    out.append('-');
-    pad(out, t.getMonthValue(), 2);
-    out.append('-');
-    pad(out, t.getDayOfMonth(), 2);
-    out.append('T');
-    pad(out, t.getHour(), 2);
-    out.append(':');
-    pad(out, t.getMinute(), 2);
-    out.append(':');
-    pad(out, t.getSecond(), 2);
-    out.append('.');
-    pad(out, ms, 3);
-    return out.append("000Z").toString();
-  }
-
-  /** {@code YYYY} for 0..9999, {@code -YYYY} before year 0, {@code +YYYYY} after 9999 (as PostgreSQL's timestamps). */
-  private static void appendYear(StringBuilder out, int year) {
-    if (year > 9999) {
-      out.append('+').append(year);
-      return;
-    }
-    if (year < 0) {
-      out.append('-');
-      year = -year;
-    }
-    pad(out, year, 4);
-  }
-
-  private static void pad(StringBuilder out, int v, int width) {
-    String s = Integer.toString(v);
-    for (int i = s.length(); i < width; i++) {
-      out.append('0');
-    }
-    out.append(s);
+    return TimeText.dateTime(t, (int) Math.floorMod(millis, 1000) * 1000, true);
   }
 }

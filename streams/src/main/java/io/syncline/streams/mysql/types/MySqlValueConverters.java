@@ -2,6 +2,7 @@ package io.syncline.streams.mysql.types;
 
 import com.github.shyiko.mysql.binlog.event.deserialization.json.JsonBinary;
 import io.syncline.streams.event.JsonText;
+import io.syncline.streams.event.TimeText;
 import io.syncline.streams.mysql.types.MySqlColumn.Kind;
 import java.io.IOException;
 import java.io.Serializable;
@@ -298,7 +299,7 @@ public final class MySqlValueConverters {
       throw new IllegalArgumentException("column " + what + ": a date that is not at midnight");
     }
     StringBuilder out = new StringBuilder(10);
-    appendDate(out, t.getYear(), t.getMonthValue(), t.getDayOfMonth());
+    TimeText.appendDate(out, t); // MySQL's years are 0..9999: always four digits
     return out.toString();
   }
 
@@ -344,47 +345,16 @@ public final class MySqlValueConverters {
       out.append('0');
     }
     out.append(hours).append(':');
-    pad(out, (int) (seconds / 60 % 60), 2);
+    TimeText.pad(out, (int) (seconds / 60 % 60), 2);
     out.append(':');
-    pad(out, (int) (seconds % 60), 2);
+    TimeText.pad(out, (int) (seconds % 60), 2);
     out.append('.');
-    pad(out, (int) (micros % 1_000_000), 6);
+    TimeText.pad(out, (int) (micros % 1_000_000), 6);
     return out.toString();
   }
 
   /** {@code YYYY-MM-DDTHH:MM:SS.ffffff}, with a trailing {@code Z} when {@code utc}. */
   private static String dateTime(long micros, boolean utc, String what) {
-    LocalDateTime t = civil(micros, what);
-    StringBuilder out = new StringBuilder(27);
-    appendDate(out, t.getYear(), t.getMonthValue(), t.getDayOfMonth());
-    out.append('T');
-    pad(out, t.getHour(), 2);
-    out.append(':');
-    pad(out, t.getMinute(), 2);
-    out.append(':');
-    pad(out, t.getSecond(), 2);
-    out.append('.');
-    pad(out, (int) Math.floorMod(micros, 1_000_000L), 6);
-    if (utc) {
-      out.append('Z');
-    }
-    return out.toString();
-  }
-
-  /** MySQL's dates are years 0..9999 (0 only in zero and partial dates), so always four digits. */
-  private static void appendDate(StringBuilder out, int year, int month, int day) {
-    pad(out, year, 4);
-    out.append('-');
-    pad(out, month, 2);
-    out.append('-');
-    pad(out, day, 2);
-  }
-
-  private static void pad(StringBuilder out, int value, int width) {
-    String s = Integer.toString(value);
-    for (int i = s.length(); i < width; i++) {
-      out.append('0');
-    }
-    out.append(s);
+    return TimeText.dateTime(civil(micros, what), (int) Math.floorMod(micros, 1_000_000L), utc);
   }
 }
