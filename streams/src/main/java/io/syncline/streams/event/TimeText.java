@@ -54,10 +54,18 @@ public final class TimeText {
 
   /** {@code value} with leading zeros to {@code width} digits (non-negative values). */
   public static void pad(StringBuilder out, int value, int width) {
-    String s = Integer.toString(value);
-    for (int i = s.length(); i < width; i++) {
+    // digits written in place: a String per field was a tenth of the MariaDB reader's samples
+    int digits = 1;
+    for (int v = value; v >= 10; v /= 10) {
+      digits++;
+    }
+    for (int i = digits; i < width; i++) {
       out.append('0');
     }
-    out.append(s);
+    int at = out.length();
+    out.setLength(at + digits);
+    for (int i = at + digits - 1, v = value; i >= at; i--, v /= 10) {
+      out.setCharAt(i, (char) ('0' + v % 10));
+    }
   }
 }
