@@ -2,7 +2,6 @@ package io.syncline.bench;
 
 import com.typesafe.config.ConfigFactory;
 import io.syncline.embedded.KafkaServer;
-import io.syncline.node.Main;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +40,9 @@ import org.apache.pekko.actor.ActorSystem;
  * {@code --proxy-delay-ms MS}, through a {@link DelayProxy} listening there. {@code --kill-one}
  * kills one consumer process with SIGKILL once 40 % of the records are committed; the others finish.
  *
+ * <p>The consumer processes run {@code io.syncline.node.Main consume} from cluster-node's jars
+ * (system property {@value #CONSUME_CLASSPATH}), as {@code bin/syncline consume} does.
+ *
  * <p>Options: {@code --source postgres|mariadb} (default postgres), {@code --changes N} (a multiple
  * of 100, default 1,000,000), {@code --runs N} (default 3), {@code --consumers N} (default 3),
  * {@code --partitions N} (default 3), {@code --keep} (keep the CSV files).
@@ -74,8 +76,9 @@ public final class ConsumersBench {
           Integer.parseInt(value(a, "--proxy-delay-ms", "0")), a.contains("--kill-one"), a.contains("--keep"));
     }
 
+    /** The value after the last occurrence of {@code option} (a script's defaults come first, the caller's last). */
     private static String value(List<String> a, String option, String otherwise) {
-      int i = a.indexOf(option);
+      int i = a.lastIndexOf(option);
       if (i < 0) {
         return otherwise;
       }
@@ -96,6 +99,7 @@ public final class ConsumersBench {
   }
 
   private static final String REMOTE_LISTENER = "REMOTE";
+  static final String CONSUME_CLASSPATH = "syncline.bench.consume-classpath";
   private static final Duration GROUP_SETTLE = Duration.ofSeconds(120);
   private static final Duration DRAIN_LIMIT = Duration.ofMinutes(20);
 
@@ -307,11 +311,26 @@ public final class ConsumersBench {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of(System.getenv().getOrDefault("SYNCLINE_BENCH_CONSUMER_OPTS", "-Xmx512m").trim().split("\\s+")));
     // a killed member leaves the group after 10 s rather than Kafka's default 45 s
-    cmd.addAll(List.of("-Dsyncline.consume.consumer.session.timeout.ms=10000", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "consume", "--topic", topic, "--group", group, "--out", out.toString(),
+    cmd.addAll(List.of("-Dsyncline.consume.consumer.session.timeout.ms=10000", "-cp", consumeClasspath(),
+        "io.syncline.node.Main", "consume", "--topic", topic, "--group", group, "--out", out.toString(),
         "--bootstrap-servers", consumerBootstrap, "--consumers", "1", "--from", "earliest"));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.resolve("consumer-" + i + ".log").toFile())
         .start();
+  }
+
+  /**
+   * The class path of {@code syncline consume}: cluster-node's jar and libraries, as bin/syncline
+   * runs it (system property {@value #CONSUME_CLASSPATH}, set by bench/consumers). Not the
+   * benchmark's own class path, which leaves cluster-node out.
+   */
+  private static String consumeClasspath() {
+    String cp = System.getProperty(CONSUME_CLASSPATH, "");
+    if (cp.isBlank()) {
+      throw new IllegalArgumentException("system property " + CONSUME_CLASSPATH + " is not set: run bench/consumers "
+          + "or bench/netns-consumers, or set it to cluster-node/target/syncline-cluster-node-<version>.jar:"
+          + "cluster-node/target/lib/*");
+    }
+    return cp;
   }
 
   /** Waits until every consumer process is a member of the group and every partition is assigned. */
