@@ -40,6 +40,12 @@ sealed interface BenchDatabase extends AutoCloseable permits PgBench, MariaDbBen
   /** Writes the changes workload (the same as for catch-up) against the table of the current mode. */
   void writeWorkload(int rowsPerTxn) throws Exception;
 
+  /**
+   * The workload table's rows now, id → [category, domain, ts], each as the change envelope writes it
+   * (docs/type-mapping.md), to compare with what consumers wrote ({@link ConsumersBench}).
+   */
+  java.util.Map<Long, List<String>> tableState() throws Exception;
+
   /** Snapshot: a fresh table loaded with {@code rows} rows in 10 transactions. */
   void prepareSnapshot(long rows) throws Exception;
 

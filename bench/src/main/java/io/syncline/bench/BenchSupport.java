@@ -130,4 +130,15 @@ final class BenchSupport {
       }
     }
   }
+
+  /** The rows of a 4-column query (id first), id → the other three as text; closes the connection. */
+  static java.util.Map<Long, List<String>> tableState(java.sql.Connection c, String query) throws Exception {
+    java.util.Map<Long, List<String>> rows = new java.util.HashMap<>();
+    try (c; java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(query)) {
+      while (rs.next()) {
+        rows.put(rs.getLong(1), java.util.Arrays.asList(rs.getString(2), rs.getString(3), rs.getString(4)));
+      }
+    }
+    return rows;
+  }
 }

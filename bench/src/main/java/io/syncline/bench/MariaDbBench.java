@@ -235,6 +235,16 @@ final class MariaDbBench implements BenchDatabase {
     db.awaitBinlogReaders(1, Duration.ofSeconds(60));
   }
 
+  /** {@code TIMESTAMP} in the envelope's form: UTC, {@code YYYY-MM-DDTHH:MM:SS.ffffffZ}. */
+  @Override
+  public java.util.Map<Long, List<String>> tableState() throws Exception {
+    Connection c = db.connect(DB);
+    try (Statement s = c.createStatement()) {
+      s.execute("SET time_zone = '+00:00'");
+    }
+    return BenchSupport.tableState(c, "SELECT id, category, domain, DATE_FORMAT(ts, '%Y-%m-%dT%H:%i:%s.%fZ') FROM t");
+  }
+
   @Override
   public void prepareSnapshot(long rows) throws Exception {
     freshTable();

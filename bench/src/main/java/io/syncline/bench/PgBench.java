@@ -164,6 +164,13 @@ final class PgBench implements BenchDatabase {
   };
 
 
+  /** {@code timestamp} in the envelope's form: {@code YYYY-MM-DDTHH:MM:SS.ffffff}. */
+  @Override
+  public Map<Long, List<String>> tableState() throws Exception {
+    return BenchSupport.tableState(pg.connect(DB),
+        "SELECT id, category, domain, to_char(ts, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') FROM t");
+  }
+
   @Override
   public void prepareSnapshot(long rows) throws Exception {
     freshTable();

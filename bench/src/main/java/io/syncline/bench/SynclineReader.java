@@ -54,7 +54,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * (stream | snapshot), {@code sink} (noop | jsonl | kafka), {@code changes}; PostgreSQL: {@code database},
  * {@code slot}, {@code publication}; MariaDB: {@code database}, {@code binlog-file},
  * {@code binlog-start} (stream mode); JSON lines: {@code dir}; Kafka: {@code bootstrap},
- * {@code topic-prefix}. It prints {@code READY} on stdout once the stream runs, then one line
+ * {@code topic-prefix}, {@code partitions} (of the topics it creates, default 1). It prints {@code READY}
+ * on stdout once the stream runs, then one line
  * {@code DONE key=value ...} ({@link ReaderProcess.Result}) and exits; logs go to stderr.
  */
 public final class SynclineReader {
@@ -150,7 +151,8 @@ public final class SynclineReader {
       case "noop" -> new NoopTransport();
       case "jsonl" -> JsonLinesTransport.create(system, new JsonLinesTransport.Settings(Path.of(required(a, "dir")), false, false));
       case "kafka" -> KafkaTransport.create(system,
-          KafkaSettings.defaults(required(a, "bootstrap")).withTopicPrefix(required(a, "topic-prefix")));
+          KafkaSettings.defaults(required(a, "bootstrap")).withTopicPrefix(required(a, "topic-prefix"))
+              .withPartitions(Integer.parseInt(a.getOrDefault("partitions", "1"))));
       default -> throw new IllegalArgumentException("reader sink=" + a.get("sink") + ": use noop, jsonl or kafka");
     };
   }

@@ -43,10 +43,12 @@ public final class KafkaServer implements AutoCloseable {
   private final String bootstrapServers;
   private final Path logDir;
   private final boolean deleteOnClose;
+  private final int extraPort;
   private boolean closed;
 
-  private KafkaServer(Server server, String bootstrapServers, Path logDir, boolean deleteOnClose) {
+  private KafkaServer(Server server, String bootstrapServers, Path logDir, boolean deleteOnClose, int extraPort) {
     this.server = server;
+    this.extraPort = extraPort;
     this.bootstrapServers = bootstrapServers;
     this.logDir = logDir;
     this.deleteOnClose = deleteOnClose;
@@ -75,6 +77,34 @@ public final class KafkaServer implements AutoCloseable {
    *     already formatted), or null for a fresh temporary directory deleted on close
    */
   public static KafkaServer start(Map<String, String> overrides, Path logDirectory) {
+    return start(overrides, logDirectory, null);
+  }
+
+  /**
+   * A second PLAINTEXT listener of the broker, for clients that must reach it by another path than
+   * the loopback one (e.g. through a delaying proxy, or from a network namespace): the broker binds
+   * {@code bindHost:bindPort} and tells the clients that bootstrap through it to connect to
+   * {@code advertisedHost:advertisedPort}, so that every later connection also takes that path.
+   *
+   * @param name the listener's name, upper case (e.g. {@code REMOTE}); not PLAINTEXT or CONTROLLER
+   * @param bindPort 0 for a free loopback port (only with bind host 127.0.0.1)
+   */
+  public record ExtraListener(String name, String bindHost, int bindPort, String advertisedHost, int advertisedPort) {
+    public ExtraListener {
+      if (name == null || !name.matches("[A-Z][A-Z0-9_]*") || name.equals("PLAINTEXT") || name.equals("CONTROLLER")) {
+        throw new IllegalArgumentException("extra Kafka listener name '" + name
+            + "': use upper-case letters, digits and _, other than PLAINTEXT and CONTROLLER");
+      }
+    }
+  }
+
+  /**
+   * Starts a new broker with a second listener besides the loopback one ({@link #extraListenerPort()}
+   * is the port it binds).
+   *
+   * @param extra the second listener, or null for none
+   */
+  public static KafkaServer start(Map<String, String> overrides, Path logDirectory, ExtraListener extra) {
     long t0 = System.nanoTime();
     boolean temporary = logDirectory == null;
     try {
@@ -85,6 +115,15 @@ public final class KafkaServer implements AutoCloseable {
       props.putAll(defaults(dir, brokerPort, controllerPort));
       props.putAll(overrides);
       props.put("log.dirs", dir.toAbsolutePath().toString());
+      int extraPort = -1;
+      if (extra != null) {
+        extraPort = extra.bindPort() == 0 ? freePort() : extra.bindPort();
+        props.put("listeners", props.getProperty("listeners") + "," + extra.name() + "://" + extra.bindHost() + ":" + extraPort);
+        props.put("advertised.listeners", props.getProperty("advertised.listeners") + "," + extra.name() + "://"
+            + extra.advertisedHost() + ":" + (extra.advertisedPort() == 0 ? extraPort : extra.advertisedPort()));
+        props.put("listener.security.protocol.map", props.getProperty("listener.security.protocol.map") + ","
+            + extra.name() + ":PLAINTEXT");
+      }
 
       format(dir, props);
       Server server = newRaftServer(props);
@@ -97,7 +136,11 @@ public final class KafkaServer implements AutoCloseable {
       String bootstrap = "127.0.0.1:" + brokerPort;
       log.info("Kafka broker (KRaft) started on {} in {} ms, log dir {}", bootstrap,
           (System.nanoTime() - t0) / 1_000_000, dir);
-      return new KafkaServer(server, bootstrap, dir, temporary);
+      if (extra != null) {
+        log.info("Kafka broker listener {} on {}:{}, advertised as {}:{}", extra.name(), extra.bindHost(), extraPort,
+            extra.advertisedHost(), extra.advertisedPort() == 0 ? extraPort : extra.advertisedPort());
+      }
+      return new KafkaServer(server, bootstrap, dir, temporary, extraPort);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the embedded Kafka broker", e);
     }
@@ -181,6 +224,11 @@ public final class KafkaServer implements AutoCloseable {
   /** {@code host:port} of the PLAINTEXT listener, for {@code bootstrap.servers}. */
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /** The port the {@link ExtraListener} binds, or -1 when the broker has none. */
+  public int extraListenerPort() {
+    return extraPort;
   }
 
   /** The broker's log directory. */
