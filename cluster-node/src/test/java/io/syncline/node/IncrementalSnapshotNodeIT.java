@@ -54,7 +54,7 @@ class IncrementalSnapshotNodeIT {
         "syncline.transport.jsonl.directory = \"" + dir.resolve("out") + "\"",
         "syncline.sources = [{ kind = postgres, name = incn, host = localhost, port = " + pg.port()
             + ", database = " + DB + ", user = postgres, include-tables = [\"public.*\"], snapshot-mode = never,"
-            + " signal-table = \"public.syncline_signals\", incremental-snapshot.chunk-size = 500 }]",
+            + " signal-table = \"public.syncline_signals\" }]",
         "pekko.remote.artery.canonical.port = 0"));
     Config config = ConfigFactory.load(ConfigFactory.parseFile(conf.toFile()));
 

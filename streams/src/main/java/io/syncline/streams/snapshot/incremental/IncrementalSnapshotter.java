@@ -54,6 +54,7 @@ public final class IncrementalSnapshotter implements AutoCloseable {
   private Pending pending;
   private ChunkWindow window;
   private long tableStartNanos;
+  private long rowsThisRun;
 
   /**
    * @param signalTable qualified name ({@code schema.table}) of the signal table
@@ -83,6 +84,11 @@ public final class IncrementalSnapshotter implements AutoCloseable {
 
   public IncrementalSnapshotState state() {
     return state;
+  }
+
+  /** True while a chunk is being read: its watermarks are due in the stream soon. */
+  public boolean awaitingWatermarks() {
+    return pending != null;
   }
 
   /** What to deliver for {@code in} (records in log order); starts the next chunk when one is due. */
@@ -205,12 +211,13 @@ public final class IncrementalSnapshotter implements AutoCloseable {
           micros, true, null, row, List.of())));
     }
     TableJob job = state.current().advanced(chunk.lastKey(), rows.size());
+    rowsThisRun += rows.size();
     log.debug("source '{}': chunk of {}: {} rows read, {} emitted ({} keys changed in its window)", source,
         job.table(), chunk.rows().size(), rows.size(), window.changedKeys());
     if (chunk.last()) {
       long ms = Math.max(1, (System.nanoTime() - tableStartNanos) / 1_000_000);
-      log.info("source '{}': incremental snapshot of {} done: {} rows (this run: {} ms)", source, job.table(),
-          job.rows(), ms);
+      log.info("source '{}': incremental snapshot of {} done: {} rows ({} read by this run in {} ms, {} rows/s)",
+          source, job.table(), job.rows(), rowsThisRun, ms, rowsThisRun * 1000 / ms);
       state = state.withCurrent(job).currentDone();
     } else {
       state = state.withCurrent(job);
@@ -233,9 +240,11 @@ public final class IncrementalSnapshotter implements AutoCloseable {
     TableJob job = state.current();
     if (job.lastKey() == null && job.rows() == 0) {
       tableStartNanos = System.nanoTime();
+      rowsThisRun = 0;
       log.info("source '{}': incremental snapshot of {} started (chunks of {} rows)", source, job.table(), chunkSize);
     } else if (tableStartNanos == 0) {
       tableStartNanos = System.nanoTime();
+      rowsThisRun = 0;
     }
     String chunkId = UUID.randomUUID().toString();
     TableRef table = captured.get(job.table());
