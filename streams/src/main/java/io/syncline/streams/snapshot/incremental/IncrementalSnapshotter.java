@@ -7,6 +7,7 @@ import io.syncline.streams.event.ChangeEvent;
 import io.syncline.streams.event.Op;
 import io.syncline.streams.event.Row;
 import io.syncline.streams.event.TableRef;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Signal-table changes are never delivered: they are the signals ({@code execute-snapshot},
  *       {@code stop-snapshot}) and the watermarks of the chunks.
- *   <li>While a table is queued, one chunk at a time is read by the {@link ChunkReader} on the
- *       blocking executor (low watermark, SELECT, high watermark), the stream going on meanwhile.
+ *   <li>While a table is queued, its chunks are read one after the other by the {@link ChunkReader}
+ *       on the blocking executor (low watermark, SELECT, high watermark), the stream going on
+ *       meanwhile; the next chunk is read while the stream catches up with the previous one's
+ *       watermarks ({@link #PREFETCH} chunks at most).
  *   <li>From the chunk's low watermark on, keys of its table changed by streamed events are
  *       remembered ({@link ChunkWindow}); the streamed events are delivered as usual. At the high
  *       watermark the chunk's other rows are appended as reads ({@code op: r}), followed by an
@@ -34,15 +38,23 @@ import org.slf4j.LoggerFactory;
  *       chunk is requested.
  * </ul>
  *
- * Not thread-safe: called by the source's reading thread only. Memory: one chunk of rows and the
- * keys changed during its window.
+ * Not thread-safe: called by the source's reading thread only. Memory: {@link #PREFETCH} chunks of
+ * rows and the keys changed during one window.
  */
 public final class IncrementalSnapshotter implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(IncrementalSnapshotter.class);
 
-  /** The chunk being read; {@code dropped}: its table was stopped, its rows are not emitted. */
-  private record Pending(String chunkId, TableRef table, CompletableFuture<ChunkReader.Chunk> chunk, boolean dropped) {}
+  /** Chunks read ahead of the stream: while one chunk's watermarks travel the log, the next is read. */
+  static final int PREFETCH = 2;
+
+  /**
+   * A chunk being read or read, whose watermarks the stream has not passed yet. Its future completes
+   * with null when there was no chunk to read (the previous one was the table's last): no watermarks
+   * come then. {@code dropped} (shared by the chunks of one table): the table was stopped.
+   */
+  private record Pending(String chunkId, TableRef table, TableJob job, CompletableFuture<ChunkReader.Chunk> chunk,
+      AtomicBoolean dropped) {}
 
   private final String source;
   private final String signalTable;
@@ -51,8 +63,8 @@ public final class IncrementalSnapshotter implements AutoCloseable {
   private final Executor executor;
   private final int chunkSize;
   private IncrementalSnapshotState state;
-  private Pending pending;
-  private ChunkWindow window;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>(PREFETCH);
+  private ChunkWindow window; // of the first pending chunk, from its low watermark on
   private long tableStartNanos;
   private long rowsThisRun;
 
@@ -88,7 +100,7 @@ public final class IncrementalSnapshotter implements AutoCloseable {
 
   /** True while a chunk is being read: its watermarks are due in the stream soon. */
   public boolean awaitingWatermarks() {
-    return pending != null;
+    return !pending.isEmpty();
   }
 
   /** What to deliver for {@code in} (records in log order); starts the next chunk when one is due. */
@@ -103,8 +115,7 @@ public final class IncrementalSnapshotter implements AutoCloseable {
         onSignal(c.event(), out);
         continue;
       }
-      if (window != null && r instanceof CaptureRecord.Change c && c.event().table().equals(pending.table())
-          && !pending.dropped()) {
+      if (window != null && r instanceof CaptureRecord.Change c && c.event().table().equals(pending.peekFirst().table())) {
         window.changed(c.event());
       }
       if (out != null) {
@@ -114,13 +125,14 @@ public final class IncrementalSnapshotter implements AutoCloseable {
     if (out == null) {
       out = in;
     }
-    failIfChunkFailed();
-    if (pending == null && !state.isEmpty()) {
+    settle();
+    if (pending.isEmpty() && !state.isEmpty()) {
       if (out == in) {
         out = new ArrayList<>(in);
       }
       startChunk(out);
     }
+    prefetch();
     return out;
   }
 
@@ -129,17 +141,18 @@ public final class IncrementalSnapshotter implements AutoCloseable {
     if (s == null) {
       return; // a delete or truncate of the signal table: nothing to do
     }
+    Pending head = pending.peekFirst();
     if (s instanceof Signal.WindowOpen w) {
-      if (pending != null && pending.chunkId().equals(w.chunkId())) {
+      if (head != null && head.chunkId().equals(w.chunkId()) && !head.dropped().get()) {
         window = new ChunkWindow();
       }
     } else if (s instanceof Signal.WindowClose w) {
-      if (pending != null && pending.chunkId().equals(w.chunkId())) {
-        if (pending.dropped()) {
-          pending = null;
+      if (head != null && head.chunkId().equals(w.chunkId())) {
+        if (head.dropped().get()) {
+          pending.removeFirst();
           window = null;
         } else {
-          closeWindow(e, out);
+          closeWindow(head, e, out);
         }
       }
     } else if (s instanceof Signal.ExecuteSnapshot x) {
@@ -181,10 +194,11 @@ public final class IncrementalSnapshotter implements AutoCloseable {
     if (after.queue().size() == state.queue().size()) {
       return;
     }
-    if (current != null && (after.isEmpty() || after.current() != current) && pending != null) {
-      // the chunk being read is dropped: its rows are not emitted; the next chunk waits for its high
-      // watermark, so that the reader's connection serves one chunk at a time
-      pending = new Pending(pending.chunkId(), pending.table(), pending.chunk(), true);
+    if (current != null && (after.isEmpty() || after.current() != current) && !pending.isEmpty()) {
+      // the chunks being read are dropped: their rows are not emitted, no further chunk of the table is
+      // read; the next table waits for their watermarks, so that the reader serves one chunk at a time
+      pending.peekFirst().dropped().set(true);
+      window = null;
     }
     log.info("source '{}': incremental snapshot stopped by signal '{}' ({} tables left)", source, x.id(),
         after.queue().size());
@@ -192,22 +206,22 @@ public final class IncrementalSnapshotter implements AutoCloseable {
     out.add(new CaptureRecord.IncrementalSnapshotProgress(state));
   }
 
-  private void closeWindow(ChangeEvent highWatermark, List<CaptureRecord> out) {
+  private void closeWindow(Pending head, ChangeEvent highWatermark, List<CaptureRecord> out) {
     if (window == null) {
-      throw new IllegalStateException("source '" + source + "': high watermark of chunk " + pending.chunkId()
+      throw new IllegalStateException("source '" + source + "': high watermark of chunk " + head.chunkId()
           + " before its low watermark");
     }
     ChunkReader.Chunk chunk;
     try {
-      chunk = pending.chunk().join(); // written after the SELECT returned: done or about to be
+      chunk = head.chunk().join(); // written after the SELECT returned: done or about to be
     } catch (CompletionException e) {
       throw new IllegalStateException("source '" + source + "': incremental snapshot chunk of "
-          + pending.table().qualifiedName() + " failed: " + e.getCause().getMessage(), e.getCause());
+          + head.table().qualifiedName() + " failed: " + e.getCause().getMessage(), e.getCause());
     }
     List<Row> rows = window.close(chunk.rows());
     long micros = nowMicros();
     for (Row row : rows) {
-      out.add(new CaptureRecord.Change(new ChangeEvent(pending.table(), Op.READ, highWatermark.position(), null, 0,
+      out.add(new CaptureRecord.Change(new ChangeEvent(head.table(), Op.READ, highWatermark.position(), null, 0,
           micros, true, null, row, List.of())));
     }
     TableJob job = state.current().advanced(chunk.lastKey(), rows.size());
@@ -223,7 +237,7 @@ public final class IncrementalSnapshotter implements AutoCloseable {
       state = state.withCurrent(job);
     }
     out.add(new CaptureRecord.IncrementalSnapshotProgress(state));
-    pending = null;
+    pending.removeFirst();
     window = null;
   }
 
@@ -247,31 +261,68 @@ public final class IncrementalSnapshotter implements AutoCloseable {
       rowsThisRun = 0;
     }
     String chunkId = UUID.randomUUID().toString();
-    TableRef table = captured.get(job.table());
-    CompletableFuture<ChunkReader.Chunk> f = new CompletableFuture<>();
-    executor.execute(() -> {
-      try {
-        f.complete(reader.read(job, chunkId, chunkSize));
-      } catch (Throwable t) {
-        f.completeExceptionally(t);
-      }
-    });
-    pending = new Pending(chunkId, table, f, false);
+    CompletableFuture<ChunkReader.Chunk> f = CompletableFuture.supplyAsync(() -> read(job, chunkId), executor);
+    pending.add(new Pending(chunkId, captured.get(job.table()), job, f, new AtomicBoolean()));
   }
 
-  private void failIfChunkFailed() {
-    if (pending != null && pending.chunk().isCompletedExceptionally()) {
-      if (pending.dropped()) {
-        pending = null; // a stopped table's chunk failed: no watermark will come
-        window = null;
-        return;
+  /** Reads the chunk after the last pending one, as soon as that one is read (one chunk at a time). */
+  private void prefetch() {
+    Pending last = pending.peekLast();
+    if (last == null || pending.size() >= PREFETCH || last.dropped().get()) {
+      return;
+    }
+    String chunkId = UUID.randomUUID().toString();
+    TableJob job = last.job();
+    CompletableFuture<ChunkReader.Chunk> f = last.chunk().thenApplyAsync(previous -> {
+      if (previous == null || previous.last() || last.dropped().get()) {
+        return null; // no chunk: no watermarks
       }
-      try {
-        pending.chunk().join();
-      } catch (CompletionException e) {
-        throw new IllegalStateException("source '" + source + "': incremental snapshot chunk of "
-            + pending.table().qualifiedName() + " failed: " + e.getCause().getMessage(), e.getCause());
+      return read(new TableJob(job.signalId(), job.table(), job.from(), job.to(), previous.lastKey(), job.rows()), chunkId);
+    }, executor);
+    pending.add(new Pending(chunkId, last.table(), job, f, last.dropped()));
+  }
+
+  private ChunkReader.Chunk read(TableJob job, String chunkId) {
+    try {
+      return reader.read(job, chunkId, chunkSize);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  /**
+   * Removes the first pending chunks that will see no watermarks (none read; a dropped one failed);
+   * fails when a chunk could not be read.
+   */
+  private void settle() {
+    while (!pending.isEmpty() && pending.peekFirst().chunk().isDone()) {
+      Pending head = pending.peekFirst();
+      if (head.chunk().isCompletedExceptionally()) {
+        if (!head.dropped().get()) {
+          fail(head);
+        }
+      } else if (head.chunk().join() != null) {
+        break; // read: its watermarks are on their way
       }
+      pending.removeFirst();
+      window = null;
+    }
+    for (Pending p : pending) {
+      if (p.chunk().isCompletedExceptionally() && !p.dropped().get()) {
+        fail(p);
+      }
+    }
+  }
+
+  private void fail(Pending p) {
+    try {
+      p.chunk().join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+      throw new IllegalStateException("source '" + source + "': incremental snapshot chunk of "
+          + p.table().qualifiedName() + " failed: " + cause.getMessage(), cause);
     }
   }
 

@@ -46,10 +46,6 @@ class IncrementalSnapshotterTest {
       return new Chunk(chunkId, rows, last, rows.size() < chunkSize);
     }
 
-    String lastChunk() {
-      return chunkIds.get(chunkIds.size() - 1);
-    }
-
     @Override
     public void close() {
       closed = true;
@@ -88,14 +84,16 @@ class IncrementalSnapshotterTest {
     assertThat(out.get(0)).isSameAs(other);
     assertThat(out.get(1)).isInstanceOfSatisfying(CaptureRecord.IncrementalSnapshotProgress.class,
         p -> assertThat(p.state().current().table()).isEqualTo("public.t"));
-    assertThat(reader.asked).hasSize(1).allMatch(j -> j.lastKey() == null);
+    assertThat(reader.asked).as("the first chunk, and the next one read ahead").hasSize(2);
+    assertThat(reader.asked.get(0).lastKey()).isNull();
+    assertThat(reader.asked.get(1).lastKey()).containsExactly("2");
   }
 
   @Test
   void shouldEmitTheChunkMinusTheKeysChangedBetweenItsWatermarks() {
     IncrementalSnapshotter s = snapshotter(null);
     s.process(List.of(EXECUTE));
-    String chunk = reader.lastChunk();
+    String chunk = reader.chunkIds.get(0);
     CaptureRecord before = update(1, "before the window"); // streamed before the low watermark: the chunk is newer
     CaptureRecord inside = update(2, "inside the window");
     List<CaptureRecord> out = s.process(List.of(before, watermark("snapshot-window-open", chunk), inside,
@@ -112,8 +110,8 @@ class IncrementalSnapshotterTest {
           assertThat(j.lastKey()).containsExactly("2");
           assertThat(j.rows()).isEqualTo(1);
         }));
-    assertThat(reader.asked).hasSize(2);
-    assertThat(reader.asked.get(1).lastKey()).containsExactly("2");
+    assertThat(reader.asked).as("chunks 2 and 3 read ahead").hasSize(3);
+    assertThat(reader.asked.get(2).lastKey()).containsExactly("4");
   }
 
   @Test
@@ -122,7 +120,7 @@ class IncrementalSnapshotterTest {
     s.process(List.of(EXECUTE));
     List<CaptureRecord> all = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      String chunk = reader.lastChunk();
+      String chunk = reader.chunkIds.get(i);
       all.addAll(s.process(List.of(watermark("snapshot-window-open", chunk), watermark("snapshot-window-close", chunk))));
     }
     assertThat(all.stream().filter(r -> r instanceof CaptureRecord.Change).count()).isEqualTo(5);
@@ -139,7 +137,7 @@ class IncrementalSnapshotterTest {
     List<CaptureRecord> out = s.process(List.of(watermark("snapshot-window-open", "chunk-of-an-earlier-run"),
         watermark("snapshot-window-close", "chunk-of-an-earlier-run")));
     assertThat(out).isEmpty();
-    assertThat(reader.asked).hasSize(1);
+    assertThat(reader.asked).hasSize(2);
   }
 
   @Test
@@ -148,9 +146,9 @@ class IncrementalSnapshotterTest {
         List.of(new TableJob("sig-1", "public.t", null, null, List.of("4"), 4)));
     IncrementalSnapshotter s = snapshotter(recorded);
     s.process(List.of());
-    assertThat(reader.asked).hasSize(1);
+    assertThat(reader.asked).as("the last chunk; nothing to read ahead").hasSize(1);
     assertThat(reader.asked.get(0).lastKey()).containsExactly("4");
-    String chunk = reader.lastChunk();
+    String chunk = reader.chunkIds.get(0);
     List<CaptureRecord> out = s.process(List.of(watermark("snapshot-window-open", chunk),
         watermark("snapshot-window-close", chunk)));
     assertThat(out).hasSize(2);
@@ -162,12 +160,33 @@ class IncrementalSnapshotterTest {
   void shouldDropAStoppedTablesChunk() {
     IncrementalSnapshotter s = snapshotter(null);
     s.process(List.of(EXECUTE));
-    String chunk = reader.lastChunk();
+    String chunk = reader.chunkIds.get(0);
+    String ahead = reader.chunkIds.get(1);
     List<CaptureRecord> out = s.process(List.of(signal("stop-1", "stop-snapshot", "{\"data-collections\":[\"public.t\"]}"),
-        watermark("snapshot-window-open", chunk), watermark("snapshot-window-close", chunk)));
-    assertThat(out).hasSize(1).allMatch(r -> r instanceof CaptureRecord.IncrementalSnapshotProgress);
+        watermark("snapshot-window-open", chunk), watermark("snapshot-window-close", chunk),
+        watermark("snapshot-window-open", ahead), update(3, "x"), watermark("snapshot-window-close", ahead)));
+    assertThat(out).hasSize(2);
+    assertThat(out.get(0)).isInstanceOf(CaptureRecord.IncrementalSnapshotProgress.class);
+    assertThat(((CaptureRecord.Change) out.get(1)).event().op()).isEqualTo(Op.UPDATE);
     assertThat(s.state().isEmpty()).isTrue();
-    assertThat(reader.asked).hasSize(1);
+    assertThat(s.awaitingWatermarks()).isFalse();
+    assertThat(reader.asked).as("nothing read after the stop").hasSize(2);
+  }
+
+  @Test
+  void shouldDeDuplicateEachReadAheadChunkInItsOwnWindow() {
+    IncrementalSnapshotter s = snapshotter(null);
+    s.process(List.of(EXECUTE));
+    CaptureRecord between = update(3, "between the windows"); // before chunk 2's low watermark: its SELECT sees it
+    CaptureRecord inside = update(4, "inside window 2");
+    List<CaptureRecord> out = s.process(List.of(
+        watermark("snapshot-window-open", reader.chunkIds.get(0)), watermark("snapshot-window-close", reader.chunkIds.get(0)),
+        between,
+        watermark("snapshot-window-open", reader.chunkIds.get(1)), inside, watermark("snapshot-window-close", reader.chunkIds.get(1))));
+    assertThat(out.stream().filter(r -> r instanceof CaptureRecord.Change c && c.event().op() == Op.READ)
+        .map(r -> ((CaptureRecord.Change) r).event().after().get("id"))).containsExactly(1L, 2L, 3L);
+    assertThat(s.state().current().lastKey()).containsExactly("4");
+    assertThat(s.state().current().rows()).isEqualTo(3);
   }
 
   @Test
