@@ -1,5 +1,6 @@
 package io.syncline.persistence;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,6 +53,7 @@ public record IncrementalSnapshotState(List<TableJob> queue, List<String> finish
     }
   }
 
+  @JsonIgnore // derived, not part of the persisted form
   public boolean isEmpty() {
     return queue.isEmpty();
   }
