@@ -183,6 +183,15 @@ class MySqlIncrementalSnapshotIT {
         .hasMessageContaining("single-column key");
     MySqlCaptureSource missing = source("my-missing", "pairs", Map.of("signal-table", DB + ".no_such_signals"));
     assertThatThrownBy(missing::prepare).hasMessageContaining("CREATE TABLE `incsnap`.`no_such_signals`");
+
+    server.createUser("incsnap_ro", "pw", "SELECT ON incsnap.*", "REPLICATION SLAVE, REPLICATION CLIENT ON *.*");
+    MySqlCaptureSource readOnly = source("my-ro", "pairs", Map.of("user", "incsnap_ro", "password", "pw"));
+    assertThatThrownBy(() -> IncrementalSnapshots.request(readOnly, List.of(DB + ".pairs"), KeyRange.ALL))
+        .hasMessageContaining("GRANT SELECT, INSERT, UPDATE ON `incsnap`.`syncline_signals` TO 'incsnap_ro'@'%'");
+    server.createUser("incsnap_rw", "pw", "SELECT ON incsnap.*", "REPLICATION SLAVE, REPLICATION CLIENT ON *.*",
+        "INSERT, UPDATE ON incsnap.syncline_signals");
+    MySqlCaptureSource writer = source("my-rw", "pairs", Map.of("user", "incsnap_rw", "password", "pw"));
+    assertThat(IncrementalSnapshots.stop(writer, List.of(DB + ".pairs"))).as("the signal is written").isNotBlank();
   }
 
   // ------------------------------------------------------------------------------------------
