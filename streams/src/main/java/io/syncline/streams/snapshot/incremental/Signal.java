@@ -44,7 +44,10 @@ public sealed interface Signal {
 
   ObjectMapper JSON = new ObjectMapper();
 
-  /** What an insert or update of the signal table means; null for other operations (deletes, truncates). */
+  /**
+   * What a change of the signal table means: inserts are signals, updates only of the watermark row
+   * count; null for anything else (deletes, truncates, other updates).
+   */
   static Signal of(ChangeEvent e) {
     if (e.op() != Op.CREATE && e.op() != Op.UPDATE && e.op() != Op.READ) {
       return null;
@@ -53,6 +56,9 @@ public sealed interface Signal {
     String id = text(r, "id");
     String type = text(r, "type");
     String data = text(r, "data");
+    if (e.op() == Op.UPDATE && !WINDOW_OPEN.equals(type) && !WINDOW_CLOSE.equals(type)) {
+      return null; // signals are inserts; only the watermark row is updated in place
+    }
     return parse(id, type, data);
   }
 

@@ -190,6 +190,16 @@ class IncrementalSnapshotterTest {
   }
 
   @Test
+  void shouldTakeOnlyInsertsAsSignals() {
+    IncrementalSnapshotter s = snapshotter(null);
+    CaptureRecord updated = new CaptureRecord.Change(new ChangeEvent(SIGNALS, Op.UPDATE, new PgPosition(50, 1), "9", 1, 0,
+        false, null, new Row(SIGNAL_SCHEMA, new Object[] {"sig-1", "execute-snapshot",
+        "{\"data-collections\":[\"public.t\"]}"}), List.of()));
+    assertThat(s.process(List.of(updated))).isEmpty();
+    assertThat(reader.asked).isEmpty();
+  }
+
+  @Test
   void shouldIgnoreTablesTheSourceDoesNotCapture() {
     IncrementalSnapshotter s = snapshotter(null);
     assertThat(s.process(List.of(signal("x", "execute-snapshot", "{\"data-collections\":[\"public.nope\"]}")))).isEmpty();
