@@ -1,6 +1,7 @@
 package io.syncline.node;
 
 import io.syncline.actors.source.SourceReader;
+import io.syncline.actors.snapshot.IncrementalSnapshotEntity;
 import io.syncline.actors.table.TableEntity;
 import io.syncline.persistence.JournalSchema;
 import io.syncline.streams.capture.CaptureMetrics;
@@ -42,6 +43,7 @@ public final class Guardian {
       return Behaviors.receive(Command.class)
           .onMessage(SchemaReady.class, r -> {
             TableEntity.init(ctx.getSystem());
+            IncrementalSnapshotEntity.init(ctx.getSystem());
             List<CaptureSource> sources = settings.sources();
             if (sources.isEmpty()) {
               ctx.getLog().warn("no sources configured (syncline.sources is empty): nothing to capture");

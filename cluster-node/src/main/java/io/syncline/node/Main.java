@@ -20,6 +20,7 @@ import java.util.Map;
  * syncline demo [--source postgres|mariadb|mongodb|all] [--duration 30s] [--out DIR] [--kafka]
  * syncline consume --topic T --group G --out DIR [--bootstrap-servers H:P] [--consumers N]
  *                  [--from earliest|latest] [--config FILE]
+ * syncline snapshot --config FILE --source NAME --table T[,T2] [--from K] [--to K] [--stop]
  * </pre>
  */
 public final class Main {
@@ -52,7 +53,9 @@ public final class Main {
           Path.of(a.value("--out", "syncline-demo-out")),
           a.flag("--kafka")));
       case "consume" -> consume(a);
-      default -> throw new IllegalArgumentException("unknown command '" + command + "' (use run, demo or consume; --help)");
+      case "snapshot" -> snapshot(a);
+      default -> throw new IllegalArgumentException("unknown command '" + command
+          + "' (use run, demo, consume or snapshot; --help)");
     };
   }
 
@@ -114,6 +117,18 @@ public final class Main {
     return 0;
   }
 
+  /** Asks the running node for an incremental snapshot (docs/incremental-snapshots.md). */
+  private static int snapshot(Args a) {
+    SnapshotCommand.Request request = SnapshotCommand.Request.parse(a.value("--source", null), a.value("--table", null),
+        a.value("--from", null), a.value("--to", null), a.flag("--stop"));
+    String id = SnapshotCommand.run(loadConfig(a), request);
+    System.out.println((request.stop() ? "stop-snapshot" : "execute-snapshot") + " signal " + id + " written for source "
+        + request.source() + (request.tables().isEmpty() ? "" : ": " + String.join(", ", request.tables()))
+        + (request.range().isAll() ? "" : " keys " + (request.range().from() == null ? "" : request.range().from())
+            + ".." + (request.range().to() == null ? "" : request.range().to())));
+    return 0;
+  }
+
   private static Config loadConfig(Args a) {
     String file = a.value("--config", null);
     Config config;
@@ -155,7 +170,13 @@ public final class Main {
         "                                     offsets committed after the rows are on disk; stop with Ctrl-C / SIGTERM",
         "    --bootstrap-servers H:P          brokers (default: syncline.transport.kafka.bootstrap-servers)",
         "    --consumers N                    consumers in this process, all in group G (they share the partitions)",
-        "    --from earliest|latest           where a group without committed offsets starts (default earliest)"));
+        "    --from earliest|latest           where a group without committed offsets starts (default earliest)",
+        "  syncline snapshot --config FILE --source NAME --table T[,T2] [--from K] [--to K] [--stop]",
+        "                                     incremental snapshot while the node streams: writes an execute-snapshot",
+        "                                     signal into the source's signal-table; the node reads the tables in",
+        "                                     chunks (docs/incremental-snapshots.md)",
+        "    --from K --to K                  only keys K..K (inclusive; single-column keys)",
+        "    --stop                           stop the incremental snapshot of the tables (all queued: no --table)"));
   }
 
   /** Minimal flag parsing: {@code --name value} and {@code --flag}. */

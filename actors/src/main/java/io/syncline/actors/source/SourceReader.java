@@ -1,6 +1,8 @@
 package io.syncline.actors.source;
 
+import io.syncline.actors.snapshot.IncrementalSnapshotEntity;
 import io.syncline.actors.table.TableEntity;
+import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.persistence.CborSerializable;
 import io.syncline.streams.capture.CaptureControl;
 import io.syncline.streams.capture.CaptureMetrics;
@@ -55,7 +57,7 @@ public final class SourceReader {
 
   private record Prepared(List<TableRef> tables) implements Command {}
 
-  private record Loaded(Map<TableRef, TableStart> recorded) implements Command {}
+  private record Loaded(Map<TableRef, TableStart> recorded, IncrementalSnapshotState incremental) implements Command {}
 
   private record Failed(String phase, Throwable cause) implements Command {}
 
@@ -141,7 +143,11 @@ public final class SourceReader {
           }
           return recorded;
         });
-    ctx.pipeToSelf(all, (recorded, err) -> err != null ? new Failed("load positions", unwrap(err)) : new Loaded(recorded));
+    // and where the source's incremental snapshots stand
+    CompletableFuture<Loaded> loaded = all.thenCombine(sharding.entityRefFor(IncrementalSnapshotEntity.ENTITY_KEY,
+        source.name()).ask(IncrementalSnapshotEntity.GetState::new, settings.askTimeout()).toCompletableFuture(),
+        Loaded::new);
+    ctx.pipeToSelf(loaded, (l, err) -> err != null ? new Failed("load positions", unwrap(err)) : l);
     return Behaviors.receive(Command.class)
         .onMessage(Loaded.class, this::onLoaded)
         .onMessage(Failed.class, this::onFailed)
@@ -162,7 +168,7 @@ public final class SourceReader {
     Pair<CaptureControl, Source<List<CaptureRecord>, org.apache.pekko.NotUsed>> pre;
     Pair<UniqueKillSwitch, CompletionStage<Done>> running;
     try {
-      pre = source.open(l.recorded()).preMaterialize(system);
+      pre = source.open(l.recorded(), l.incremental()).preMaterialize(system);
       CaptureControl control = pre.first();
       running = pre.second()
           .viaMat(KillSwitches.single(), Keep.right())
@@ -237,6 +243,12 @@ public final class SourceReader {
               .toCompletableFuture());
         }
       }
+    }
+    if (p.incremental() != null) {
+      asks.add(sharding.entityRefFor(IncrementalSnapshotEntity.ENTITY_KEY, source.name())
+          .<Done>askWithStatus(reply -> new IncrementalSnapshotEntity.RecordProgress(p.incremental(), reply),
+              settings.askTimeout())
+          .toCompletableFuture());
     }
     for (CaptureRecord.SnapshotDone s : p.snapshotsDone()) {
       asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, s.table().entityId())

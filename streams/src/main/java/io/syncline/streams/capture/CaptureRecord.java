@@ -23,4 +23,10 @@ public sealed interface CaptureRecord {
 
   /** The initial snapshot of {@code table} has been read entirely ({@code rows} rows). */
   record SnapshotDone(TableRef table, SourcePosition position, long rows) implements CaptureRecord {}
+
+  /**
+   * The source's incremental snapshots reached {@code state} (docs/incremental-snapshots.md): once
+   * everything before this mark is delivered, it is recorded, and a restart continues from it.
+   */
+  record IncrementalSnapshotProgress(io.syncline.persistence.IncrementalSnapshotState state) implements CaptureRecord {}
 }

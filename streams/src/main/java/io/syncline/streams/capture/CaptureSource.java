@@ -23,6 +23,15 @@ public interface CaptureSource {
   /** The reader: snapshot when due, then the change log, as chunks of records in log order. */
   Source<List<CaptureRecord>, CaptureControl> open(Map<TableRef, TableStart> recorded);
 
+  /**
+   * The reader, continuing the incremental snapshots recorded in {@code incremental}
+   * (docs/incremental-snapshots.md). Sources without incremental snapshots ignore it.
+   */
+  default Source<List<CaptureRecord>, CaptureControl> open(Map<TableRef, TableStart> recorded,
+      io.syncline.persistence.IncrementalSnapshotState incremental) {
+    return open(recorded);
+  }
+
   /** Most records per transport batch. */
   int maxBatchSize();
 }

@@ -69,6 +69,7 @@ public final class DeliveryPipeline {
       int nCommits = 0;
       SourcePosition ack = null;
       long skipped = 0;
+      io.syncline.persistence.IncrementalSnapshotState incremental = null;
       for (CaptureRecord r : batch) {
         if (r instanceof CaptureRecord.Change c) {
           ChangeEvent e = c.event();
@@ -93,6 +94,8 @@ public final class DeliveryPipeline {
           }
         } else if (r instanceof CaptureRecord.SnapshotDone s) {
           done.add(s);
+        } else if (r instanceof CaptureRecord.IncrementalSnapshotProgress ip) {
+          incremental = ip.state(); // recorded once this batch (and its chunk's rows before the mark) is delivered
         }
       }
       if (skipped > 0) {
@@ -102,7 +105,7 @@ public final class DeliveryPipeline {
       counts.forEach((t, c) -> tables.put(t, new Progress.TableProgress(positions.get(t), c)));
       positions.forEach((t, p) -> tables.putIfAbsent(t, new Progress.TableProgress(p, OpCounts.ZERO)));
       long[] lag = nCommits == commits.length ? commits : java.util.Arrays.copyOf(commits, nCommits);
-      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), ack, out.size(), lag);
+      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), ack, out.size(), lag, incremental);
       return new Outgoing<>(out, progress);
     }
   }

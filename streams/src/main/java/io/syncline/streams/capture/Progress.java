@@ -1,5 +1,6 @@
 package io.syncline.streams.capture;
 
+import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.event.TableRef;
 import java.util.ArrayList;
@@ -17,13 +18,22 @@ import java.util.Map;
  * @param ack source position to acknowledge after recording, or null
  * @param events number of change events delivered
  * @param commitMicros source commit times of delivered streaming events (for lag), may be sampled
+ * @param incremental the source's incremental-snapshot state as of the end of the batch, or null when
+ *     the batch did not change it (docs/incremental-snapshots.md)
  */
 public record Progress(
     Map<TableRef, TableProgress> tables,
     List<CaptureRecord.SnapshotDone> snapshotsDone,
     SourcePosition ack,
     long events,
-    long[] commitMicros) {
+    long[] commitMicros,
+    IncrementalSnapshotState incremental) {
+
+  /** A progress that does not change the incremental snapshots. */
+  public Progress(Map<TableRef, TableProgress> tables, List<CaptureRecord.SnapshotDone> snapshotsDone,
+      SourcePosition ack, long events, long[] commitMicros) {
+    this(tables, snapshotsDone, ack, events, commitMicros, null);
+  }
 
   /** Delivered position and counts of one table. */
   public record TableProgress(SourcePosition position, OpCounts counts) {
@@ -47,14 +57,16 @@ public record Progress(
     long[] m = new long[commitMicros.length + later.commitMicros.length];
     System.arraycopy(commitMicros, 0, m, 0, commitMicros.length);
     System.arraycopy(later.commitMicros, 0, m, commitMicros.length, later.commitMicros.length);
-    return new Progress(Map.copyOf(t), List.copyOf(s), later.ack != null ? later.ack : ack, events + later.events, m);
+    return new Progress(Map.copyOf(t), List.copyOf(s), later.ack != null ? later.ack : ack, events + later.events, m,
+        later.incremental != null ? later.incremental : incremental);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof Progress p && tables.equals(p.tables) && snapshotsDone.equals(p.snapshotsDone)
         && java.util.Objects.equals(ack, p.ack) && events == p.events
-        && java.util.Arrays.equals(commitMicros, p.commitMicros);
+        && java.util.Arrays.equals(commitMicros, p.commitMicros)
+        && java.util.Objects.equals(incremental, p.incremental);
   }
 
   @Override

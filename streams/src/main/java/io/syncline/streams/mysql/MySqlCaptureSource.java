@@ -3,6 +3,7 @@ package io.syncline.streams.mysql;
 import com.github.shyiko.mysql.binlog.BinaryLogClient;
 import com.github.shyiko.mysql.binlog.event.Event;
 import io.syncline.persistence.BinlogPosition;
+import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.persistence.SchemaHistoryStore;
 import io.syncline.streams.capture.CaptureControl;
 import io.syncline.streams.capture.CaptureRecord;
@@ -49,6 +50,7 @@ public final class MySqlCaptureSource implements CaptureSource {
   private final MySqlSourceSettings settings;
   private final SchemaHistoryStore schemaHistory;
   private volatile List<MySqlCatalog.MySqlTable> tables;
+  private volatile MySqlCatalog.MySqlTable signalTable; // null: no incremental snapshots
 
   /**
    * A source whose schema history lives in memory only: enough with {@code binlog_row_metadata=FULL};
@@ -80,6 +82,12 @@ public final class MySqlCaptureSource implements CaptureSource {
       MySqlCatalog catalog = new MySqlCatalog(settings, c);
       catalog.checkBinlog();
       List<MySqlCatalog.MySqlTable> resolved = catalog.resolveTables();
+      if (settings.incrementalSnapshot().enabled()) {
+        // the signal table's changes are the signals: decoded, never captured as a table
+        MySqlCatalog.MySqlTable signal = MySqlSignalTable.check(settings, c);
+        resolved = resolved.stream().filter(x -> !x.qualifiedName().equals(signal.qualifiedName())).toList();
+        signalTable = signal;
+      }
       tables = resolved;
       return resolved.stream().map(t -> new TableRef("mysql", settings.name(), t.database(), t.database(), t.table())).toList();
     } catch (SQLException e) {
@@ -89,7 +97,14 @@ public final class MySqlCaptureSource implements CaptureSource {
 
   @Override
   public Source<List<CaptureRecord>, CaptureControl> open(Map<TableRef, TableStart> recorded) {
+    return open(recorded, IncrementalSnapshotState.EMPTY);
+  }
+
+  @Override
+  public Source<List<CaptureRecord>, CaptureControl> open(Map<TableRef, TableStart> recorded,
+      IncrementalSnapshotState incremental) {
     List<MySqlCatalog.MySqlTable> t = tables;
+    MySqlCatalog.MySqlTable signal = signalTable;
     if (t == null) {
       throw new IllegalStateException("source '" + settings.name() + "': open() before prepare()");
     }
@@ -101,14 +116,19 @@ public final class MySqlCaptureSource implements CaptureSource {
     Source<List<CaptureRecord>, SourceQueueWithComplete<List<CaptureRecord>>> snapshot =
         Source.<List<CaptureRecord>>queue(SNAPSHOT_CHUNKS_BUFFERED, OverflowStrategy.backpressure());
     Source<Event, SourceQueueWithComplete<Event>> events = Source.<Event>queue(1024, OverflowStrategy.backpressure());
+    List<MySqlCatalog.MySqlTable> decoded = new ArrayList<>(t);
+    if (signal != null) {
+      decoded.add(signal);
+    }
     Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create().statefulMapConcat(() -> {
-      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, t, startFile, startGtids::get, schemaHistory);
+      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, decoded, startFile, startGtids::get, schemaHistory);
       return event -> {
         List<CaptureRecord> out = new ArrayList<>(4);
         assembler.accept(event, out);
         return out.isEmpty() ? List.<List<CaptureRecord>>of() : List.of(out);
       };
-    }).async(BLOCKING_IO_DISPATCHER); // the schema tracker does JDBC (history, SHOW CREATE TABLE) on DDL
+    }).via(signal == null ? Flow.<List<CaptureRecord>>create() : incrementalSnapshots(t, signal, incremental))
+        .async(BLOCKING_IO_DISPATCHER); // the schema tracker does JDBC (history, SHOW CREATE TABLE) on DDL
     Flow<List<CaptureRecord>, List<CaptureRecord>, NotUsed> dropSnapshotted =
         Flow.<List<CaptureRecord>>create().statefulMapConcat(() -> {
           MySqlSnapshotFilter filter = new MySqlSnapshotFilter();
@@ -124,6 +144,30 @@ public final class MySqlCaptureSource implements CaptureSource {
           return (CaptureControl) control;
         })
         .via(dropSnapshotted);
+  }
+
+  /**
+   * The incremental snapshots of this run (docs/incremental-snapshots.md): keeps signal-table changes
+   * from the sink, reads chunks on the blocking dispatcher, appends their reads at the high watermark.
+   */
+  private Flow<List<CaptureRecord>, List<CaptureRecord>, NotUsed> incrementalSnapshots(
+      List<MySqlCatalog.MySqlTable> captured, MySqlCatalog.MySqlTable signal, IncrementalSnapshotState resume) {
+    return Flow.<List<CaptureRecord>, List<CaptureRecord>, NotUsed>fromMaterializer((mat, attrs) -> {
+      java.util.concurrent.Executor blocking = mat.system().dispatchers().lookup(BLOCKING_IO_DISPATCHER);
+      return Flow.<List<CaptureRecord>>create().<io.syncline.streams.snapshot.incremental.IncrementalSnapshotter,
+          List<CaptureRecord>>statefulMap(() -> {
+            Map<String, TableRef> refs = new java.util.HashMap<>();
+            captured.forEach(x -> refs.put(x.qualifiedName(), MySqlSnapshotPlan.ref(settings, x)));
+            return new io.syncline.streams.snapshot.incremental.IncrementalSnapshotter(settings.name(),
+                signal.qualifiedName(), refs, new MySqlChunkReader(settings, captured), blocking,
+                settings.incrementalSnapshot().chunkSize(), resume);
+          }, (snapshotter, chunk) -> org.apache.pekko.japi.Pair.create(snapshotter, snapshotter.process(chunk)),
+          snapshotter -> {
+            snapshotter.close();
+            return java.util.Optional.empty();
+          })
+          .filter(chunk -> !chunk.isEmpty());
+    }).mapMaterializedValue(f -> NotUsed.getInstance());
   }
 
   private static String startFile(Map<TableRef, TableStart> recorded) {

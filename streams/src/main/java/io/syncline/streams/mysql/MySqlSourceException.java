@@ -16,6 +16,8 @@ public final class MySqlSourceException extends RuntimeException {
     SERVER_ID_CONFLICT,
     POSITION_PURGED,
     NO_SUCH_TABLE,
+    /** The signal table of incremental snapshots is missing, malformed or not writable. */
+    SIGNAL_TABLE,
     /** The user lacks a privilege reading the binlog needs (REPLICATION SLAVE / CLIENT). */
     MISSING_PRIVILEGE,
     /** A DDL statement changes a captured table in a way the schema tracker cannot read. */

@@ -6,6 +6,7 @@ import io.syncline.streams.Secret;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
 
 /**
  * Settings of one MySQL/MariaDB source, read from a {@code syncline.sources[]} entry whose
@@ -14,6 +15,7 @@ import java.util.Locale;
  * @param serverId the replica server id this reader presents to the server: it must differ from
  *     the server's own and from every other replica's (default: derived from the source name)
  * @param include {@code database.table} patterns ({@code *} and {@code ?} wildcards)
+ * @param incrementalSnapshot signal table and chunk size of incremental snapshots (docs/incremental-snapshots.md)
  */
 public record MySqlSourceSettings(
     String name,
@@ -27,7 +29,8 @@ public record MySqlSourceSettings(
     SnapshotMode snapshotMode,
     int maxBatchSize,
     Duration heartbeatInterval,
-    Duration connectTimeout) {
+    Duration connectTimeout,
+    IncrementalSnapshotSettings incrementalSnapshot) {
 
   /** When the initial snapshot runs. */
   public enum SnapshotMode {
@@ -59,6 +62,7 @@ public record MySqlSourceSettings(
     if (include.isEmpty()) {
       throw invalid(name, "include-tables", "is empty: list the tables to capture, e.g. include-tables = [\"shop.*\"]");
     }
+    incrementalSnapshot = incrementalSnapshot == null ? IncrementalSnapshotSettings.OFF : incrementalSnapshot;
     if (maxBatchSize <= 0) {
       throw invalid(name, "max-batch-size", "must be positive");
     }
@@ -86,7 +90,8 @@ public record MySqlSourceSettings(
       return new MySqlSourceSettings(name, c.getString("host"), c.getInt("port"), c.getString("user"),
           new Secret(c.hasPath("password") ? c.getString("password") : ""), serverId,
           c.getStringList("include-tables"), c.getStringList("exclude-tables"), SnapshotMode.valueOf(mode),
-          c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"), c.getDuration("connect-timeout"));
+          c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"), c.getDuration("connect-timeout"),
+          IncrementalSnapshotSettings.create(c, name));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("MySQL source configuration: " + e.getMessage(), e);
     }

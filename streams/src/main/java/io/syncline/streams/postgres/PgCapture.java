@@ -8,7 +8,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import io.syncline.persistence.IncrementalSnapshotState;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -33,13 +35,21 @@ public final class PgCapture {
       PgCatalog catalog = new PgCatalog(settings, c);
       catalog.checkWalLevel();
       List<PgTable> tables = catalog.resolveTables();
+      List<PgTable> published = tables;
+      if (settings.incrementalSnapshot().enabled()) {
+        // the signal table is published (its changes are the signals) but never captured as a table
+        PgTable signal = PgSignalTable.check(settings, c);
+        tables = tables.stream().filter(t -> !t.ref().equals(signal.ref())).toList();
+        published = new java.util.ArrayList<>(tables);
+        published.add(signal);
+      }
       // the replication privilege is checked by opening (and closing) a replication connection
       try (Connection r = connector.connectForReplication()) {
         r.isValid(1);
       }
       Optional<PgCatalog.SlotInfo> slot = catalog.slotReleased(java.time.Duration.ofSeconds(15));
       slot.ifPresent(catalog::checkSlotUsable);
-      catalog.ensurePublication(tables);
+      catalog.ensurePublication(published);
       return tables;
     } catch (SQLException e) {
       throw connector.translate(e, false);
@@ -51,14 +61,28 @@ public final class PgCapture {
    * stream. Runs on Pekko's blocking I/O dispatcher; materialize it once per {@link PgStart}.
    */
   public static Source<List<CaptureRecord>, CaptureControl> source(PgSourceSettings settings, PgStart start) {
+    return source(settings, start, IncrementalSnapshotState.EMPTY);
+  }
+
+  /**
+   * The same, continuing the incremental snapshots recorded in {@code incremental}; their chunks
+   * are read on the materializer's blocking I/O dispatcher.
+   */
+  public static Source<List<CaptureRecord>, CaptureControl> source(PgSourceSettings settings, PgStart start,
+      IncrementalSnapshotState incremental) {
     Control control = new Control();
-    return Source.<List<CaptureRecord>, PgReplicationSession>unfoldResource(
-            () -> PgReplicationSession.open(settings, start, control),
-            session -> Optional.of(session.next()),
-            PgReplicationSession::close)
+    return Source.fromMaterializer((mat, attrs) -> {
+          Executor blocking = mat.system().dispatchers().lookup(BLOCKING_IO_DISPATCHER);
+          return Source.<List<CaptureRecord>, PgReplicationSession>unfoldResource(
+              () -> PgReplicationSession.open(settings, start, control, incremental, blocking),
+              session -> Optional.of(session.next()),
+              PgReplicationSession::close);
+        })
         .filter(chunk -> !chunk.isEmpty()) // an idle read returns an empty chunk so cancellation is seen
         .mapMaterializedValue(n -> control);
   }
+
+  private static final String BLOCKING_IO_DISPATCHER = "pekko.stream.materializer.blocking-io-dispatcher";
 
   /** Hands acknowledged positions from the committing stage to the reader thread, which owns the stream. */
   static final class Control implements CaptureControl {

@@ -1,5 +1,6 @@
 package io.syncline.streams.postgres;
 
+import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.streams.capture.CaptureControl;
 import io.syncline.streams.capture.CaptureRecord;
 import io.syncline.streams.capture.CaptureSource;
@@ -37,11 +38,17 @@ public final class PgCaptureSource implements CaptureSource {
 
   @Override
   public Source<List<CaptureRecord>, CaptureControl> open(Map<TableRef, TableStart> recorded) {
+    return open(recorded, IncrementalSnapshotState.EMPTY);
+  }
+
+  @Override
+  public Source<List<CaptureRecord>, CaptureControl> open(Map<TableRef, TableStart> recorded,
+      IncrementalSnapshotState incremental) {
     List<PgTable> t = tables;
     if (t == null) {
       throw new IllegalStateException("source '" + settings.name() + "': open() before prepare()");
     }
-    return PgCapture.source(settings, new PgStart(t, recorded));
+    return PgCapture.source(settings, new PgStart(t, recorded), incremental);
   }
 
   @Override

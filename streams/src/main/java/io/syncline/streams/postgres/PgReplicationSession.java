@@ -1,5 +1,6 @@
 package io.syncline.streams.postgres;
 
+import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.persistence.Lsn;
 import io.syncline.persistence.PgPosition;
 import io.syncline.streams.capture.CaptureRecord;
@@ -11,6 +12,7 @@ import io.syncline.streams.postgres.pgoutput.PgMessage;
 import io.syncline.streams.postgres.pgoutput.PgOutputDecoder;
 import io.syncline.streams.postgres.types.PgTypeRegistry;
 import io.syncline.streams.postgres.types.ValueConverter;
+import io.syncline.streams.snapshot.incremental.IncrementalSnapshotter;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -73,15 +75,24 @@ final class PgReplicationSession implements AutoCloseable {
   private long lastMessageNanos = System.nanoTime();
   private long lastHeartbeatNanos = System.nanoTime();
 
-  private PgReplicationSession(PgSourceSettings settings, PgStart start, PgCapture.Control control) {
+  // incremental snapshots (null: no signal table)
+  private final IncrementalSnapshotState incrementalResume;
+  private final java.util.concurrent.Executor blocking;
+  private IncrementalSnapshotter incremental;
+
+  private PgReplicationSession(PgSourceSettings settings, PgStart start, PgCapture.Control control,
+      IncrementalSnapshotState incrementalResume, java.util.concurrent.Executor blocking) {
     this.settings = settings;
     this.start = start;
     this.control = control;
     this.connector = new PgConnector(settings);
+    this.incrementalResume = incrementalResume;
+    this.blocking = blocking;
   }
 
-  static PgReplicationSession open(PgSourceSettings settings, PgStart start, PgCapture.Control control) {
-    PgReplicationSession s = new PgReplicationSession(settings, start, control);
+  static PgReplicationSession open(PgSourceSettings settings, PgStart start, PgCapture.Control control,
+      IncrementalSnapshotState incrementalResume, java.util.concurrent.Executor blocking) {
+    PgReplicationSession s = new PgReplicationSession(settings, start, control, incrementalResume, blocking);
     try {
       s.begin();
       return s;
@@ -99,7 +110,17 @@ final class PgReplicationSession implements AutoCloseable {
     catalog = new PgCatalog(settings, jdbc);
     types = PgTypeRegistry.load(jdbc);
     heartbeats = !settings.heartbeatInterval().isZero() && catalog.serverMajorVersion() >= 14;
-    assembler = new PgChangeAssembler(settings, start.tables(), types, jdbc);
+    List<PgTable> decoded = start.tables();
+    if (settings.incrementalSnapshot().enabled()) {
+      PgTable signal = PgSignalTable.check(settings, jdbc);
+      decoded = new ArrayList<>(decoded);
+      decoded.add(signal); // decoded so that its changes reach the snapshotter, which keeps them from the sink
+      java.util.Map<String, io.syncline.streams.event.TableRef> captured = new java.util.HashMap<>();
+      start.tables().forEach(t -> captured.put(t.ref().qualifiedName(), t.ref()));
+      incremental = new IncrementalSnapshotter(settings.name(), signal.ref().qualifiedName(), captured,
+          new PgChunkReader(settings), blocking, settings.incrementalSnapshot().chunkSize(), incrementalResume);
+    }
+    assembler = new PgChangeAssembler(settings, decoded, types, jdbc);
     replicationConnection = connector.connectForReplication();
     replication = replicationConnection.unwrap(PGConnection.class);
 
@@ -189,7 +210,8 @@ final class PgReplicationSession implements AutoCloseable {
     if (stream == null) {
       return nextSnapshotChunk();
     }
-    return nextStreamChunk();
+    List<CaptureRecord> out = nextStreamChunk();
+    return incremental == null ? out : incremental.process(out);
   }
 
   // ---------------------------------------------------------------- snapshot
@@ -315,6 +337,7 @@ final class PgReplicationSession implements AutoCloseable {
   public void close() {
     closeQuietly(snapshotRows);
     closeQuietly(snapshotStatement);
+    closeQuietly(incremental);
     if (stream != null) {
       try {
         applyAcknowledged();

@@ -19,6 +19,8 @@ public final class PgSourceException extends RuntimeException {
     PUBLICATION,
     SLOT_IN_USE,
     SLOT_MISMATCH,
+    /** The signal table of incremental snapshots is missing, malformed or not writable. */
+    SIGNAL_TABLE,
     OTHER
   }
 

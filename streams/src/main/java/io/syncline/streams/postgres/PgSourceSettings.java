@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
 
 /**
  * Settings of one PostgreSQL source, read from a {@code syncline.sources[]} entry whose
@@ -15,6 +16,7 @@ import java.util.Locale;
  * @param name logical source name: topic prefix, entity ids, {@code source.name} in the envelope
  * @param include {@code schema.table} patterns ({@code *} and {@code ?} wildcards) of tables to capture
  * @param exclude patterns removed from what {@code include} matched
+ * @param incrementalSnapshot signal table and chunk size of incremental snapshots (docs/incremental-snapshots.md)
  */
 public record PgSourceSettings(
     String name,
@@ -34,7 +36,8 @@ public record PgSourceSettings(
     Duration statusInterval,
     Duration heartbeatInterval,
     Duration idleEmitInterval,
-    Duration connectTimeout) {
+    Duration connectTimeout,
+    IncrementalSnapshotSettings incrementalSnapshot) {
 
   /** When the initial snapshot runs. */
   public enum SnapshotMode {
@@ -66,6 +69,7 @@ public record PgSourceSettings(
     if (include.isEmpty()) {
       throw invalid(name, "include-tables", "is empty: list the tables to capture, e.g. include-tables = [\"public.*\"]");
     }
+    incrementalSnapshot = incrementalSnapshot == null ? IncrementalSnapshotSettings.OFF : incrementalSnapshot;
     if (snapshotFetchSize <= 0 || maxBatchSize <= 0) {
       throw invalid(name, "snapshot-fetch-size/max-batch-size", "must be positive");
     }
@@ -106,7 +110,8 @@ public record PgSourceSettings(
           c.getDuration("status-interval"),
           c.getDuration("heartbeat-interval"),
           c.getDuration("idle-emit-interval"),
-          c.getDuration("connect-timeout"));
+          c.getDuration("connect-timeout"),
+          IncrementalSnapshotSettings.create(c, name));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("PostgreSQL source configuration: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {

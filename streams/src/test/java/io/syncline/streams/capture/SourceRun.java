@@ -2,6 +2,7 @@ package io.syncline.streams.capture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.event.TableRef;
 import io.syncline.streams.testing.CollectingTransport;
@@ -51,6 +52,12 @@ public final class SourceRun implements AutoCloseable {
 
   public SourceRun(ActorSystem system, CaptureSource source, Map<TableRef, TableStart> recorded,
       CollectingTransport transport) {
+    this(system, source, recorded, transport, IncrementalSnapshotState.EMPTY);
+  }
+
+  /** A run that continues the incremental snapshots recorded in {@code incremental}. */
+  public SourceRun(ActorSystem system, CaptureSource source, Map<TableRef, TableStart> recorded,
+      CollectingTransport transport, IncrementalSnapshotState incremental) {
     this.transport = transport;
     this.records = transport.records;
     recordedNow.putAll(recorded);
@@ -61,7 +68,8 @@ public final class SourceRun implements AutoCloseable {
         committed.put(t, s.committed());
       }
     });
-    Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre = source.open(recorded).preMaterialize(system);
+    Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> pre =
+        source.open(recorded, incremental).preMaterialize(system);
     Pair<UniqueKillSwitch, CompletionStage<Done>> r = pre.second().viaMat(KillSwitches.single(), Keep.right())
         .via(DeliveryPipeline.flow(transport, committed, metrics, 1000))
         .map(p -> {
@@ -95,8 +103,23 @@ public final class SourceRun implements AutoCloseable {
     return last;
   }
 
-  /** As a table entity records a delivered batch: positions only move forward. */
+  /** Every incremental-snapshot state recorded (delivered), in order. */
+  public final ConcurrentLinkedQueue<IncrementalSnapshotState> incrementalRecorded = new ConcurrentLinkedQueue<>();
+
+  /** The last incremental-snapshot state recorded, or null. */
+  public IncrementalSnapshotState lastIncremental() {
+    IncrementalSnapshotState last = null;
+    for (IncrementalSnapshotState s : incrementalRecorded) {
+      last = s;
+    }
+    return last;
+  }
+
+  /** As the table entities (and the incremental-snapshot entity) record a delivered batch. */
   private void record(Progress p) {
+    if (p.incremental() != null) {
+      incrementalRecorded.add(p.incremental());
+    }
     p.tables().forEach((t, tp) -> {
       if (tp.position() != null) {
         recordedNow.merge(t, new TableStart(tp.position(), false),
