@@ -23,4 +23,14 @@ public sealed interface CaptureRecord {
 
   /** The initial snapshot of {@code table} has been read entirely ({@code rows} rows). */
   record SnapshotDone(TableRef table, SourcePosition position, long rows) implements CaptureRecord {}
+
+  /**
+   * Every row of one chunk of {@code table}'s initial snapshot was read (the chunk's rows come
+   * before this mark). Once it is delivered, the table entity records the chunk, and a restart
+   * does not read it again.
+   *
+   * @param view the position of the consistent view the chunk was read at
+   */
+  record SnapshotChunkDone(TableRef table, io.syncline.streams.snapshot.KeyRange range, SourcePosition view, long rows)
+      implements CaptureRecord {}
 }

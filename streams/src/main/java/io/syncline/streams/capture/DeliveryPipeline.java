@@ -65,6 +65,7 @@ public final class DeliveryPipeline {
       Map<TableRef, SourcePosition> positions = new HashMap<>();
       Map<TableRef, OpCounts> counts = new HashMap<>();
       List<CaptureRecord.SnapshotDone> done = new ArrayList<>(0);
+      List<CaptureRecord.SnapshotChunkDone> chunks = new ArrayList<>(0);
       long[] commits = new long[batch.size()];
       int nCommits = 0;
       SourcePosition ack = null;
@@ -93,6 +94,8 @@ public final class DeliveryPipeline {
           }
         } else if (r instanceof CaptureRecord.SnapshotDone s) {
           done.add(s);
+        } else if (r instanceof CaptureRecord.SnapshotChunkDone c) {
+          chunks.add(c);
         }
       }
       if (skipped > 0) {
@@ -102,7 +105,7 @@ public final class DeliveryPipeline {
       counts.forEach((t, c) -> tables.put(t, new Progress.TableProgress(positions.get(t), c)));
       positions.forEach((t, p) -> tables.putIfAbsent(t, new Progress.TableProgress(p, OpCounts.ZERO)));
       long[] lag = nCommits == commits.length ? commits : java.util.Arrays.copyOf(commits, nCommits);
-      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), ack, out.size(), lag);
+      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), ack, out.size(), lag, List.copyOf(chunks));
       return new Outgoing<>(out, progress);
     }
   }

@@ -27,7 +27,8 @@ public record MySqlSourceSettings(
     SnapshotMode snapshotMode,
     int maxBatchSize,
     Duration heartbeatInterval,
-    Duration connectTimeout) {
+    Duration connectTimeout,
+    io.syncline.streams.snapshot.SnapshotSettings snapshot) {
 
   /** When the initial snapshot runs. */
   public enum SnapshotMode {
@@ -86,9 +87,18 @@ public record MySqlSourceSettings(
       return new MySqlSourceSettings(name, c.getString("host"), c.getInt("port"), c.getString("user"),
           new Secret(c.hasPath("password") ? c.getString("password") : ""), serverId,
           c.getStringList("include-tables"), c.getStringList("exclude-tables"), SnapshotMode.valueOf(mode),
-          c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"), c.getDuration("connect-timeout"));
+          c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"), c.getDuration("connect-timeout"),
+          snapshotSettings(name, c));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("MySQL source configuration: " + e.getMessage(), e);
+    }
+  }
+
+  private static io.syncline.streams.snapshot.SnapshotSettings snapshotSettings(String name, Config c) {
+    try {
+      return io.syncline.streams.snapshot.SnapshotSettings.create(c);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("source '" + name + "': " + e.getMessage(), e);
     }
   }
 

@@ -6,7 +6,12 @@ import io.syncline.streams.capture.CaptureControl;
 import io.syncline.streams.capture.CaptureRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
+import io.syncline.streams.event.TableRef;
+import io.syncline.streams.snapshot.KeyRangeFilter;
+import io.syncline.streams.snapshot.SnapshotChunk;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.stream.javadsl.Source;
@@ -52,11 +57,20 @@ public final class PgCapture {
    */
   public static Source<List<CaptureRecord>, CaptureControl> source(PgSourceSettings settings, PgStart start) {
     Control control = new Control();
-    return Source.<List<CaptureRecord>, PgReplicationSession>unfoldResource(
-            () -> PgReplicationSession.open(settings, start, control),
+    Map<TableRef, List<SnapshotChunk>> recordedChunks = new HashMap<>();
+    start.recorded().forEach((t, s) -> {
+      if (!s.snapshotChunks().isEmpty() && !s.snapshotCompleted()) {
+        recordedChunks.put(t, s.snapshotChunks());
+      }
+    });
+    return Source.fromMaterializer((mat, attributes) -> Source.<List<CaptureRecord>, PgReplicationSession>unfoldResource(
+            () -> PgReplicationSession.open(settings, start, control, mat),
             session -> Optional.of(session.next()),
-            PgReplicationSession::close)
+            PgReplicationSession::close))
         .filter(chunk -> !chunk.isEmpty()) // an idle read returns an empty chunk so cancellation is seen
+        // changes a re-read snapshot chunk holds (a resumed snapshot): chunks recorded by an earlier slot's
+        // snapshot have views before this slot's start, so they never match a streamed change
+        .via(KeyRangeFilter.flow(recordedChunks))
         .mapMaterializedValue(n -> control);
   }
 

@@ -34,7 +34,8 @@ public record PgSourceSettings(
     Duration statusInterval,
     Duration heartbeatInterval,
     Duration idleEmitInterval,
-    Duration connectTimeout) {
+    Duration connectTimeout,
+    io.syncline.streams.snapshot.SnapshotSettings snapshot) {
 
   /** When the initial snapshot runs. */
   public enum SnapshotMode {
@@ -106,7 +107,8 @@ public record PgSourceSettings(
           c.getDuration("status-interval"),
           c.getDuration("heartbeat-interval"),
           c.getDuration("idle-emit-interval"),
-          c.getDuration("connect-timeout"));
+          c.getDuration("connect-timeout"),
+          snapshotSettings(name, c));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("PostgreSQL source configuration: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
@@ -114,6 +116,14 @@ public record PgSourceSettings(
         throw new IllegalArgumentException("setting 'snapshot-mode' must be one of initial, never", e);
       }
       throw e;
+    }
+  }
+
+  private static io.syncline.streams.snapshot.SnapshotSettings snapshotSettings(String name, Config c) {
+    try {
+      return io.syncline.streams.snapshot.SnapshotSettings.create(c);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("source '" + name + "': " + e.getMessage(), e);
     }
   }
 
