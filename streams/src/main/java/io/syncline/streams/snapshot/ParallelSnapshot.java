@@ -76,7 +76,7 @@ public final class ParallelSnapshot {
                 Worker::next,
                 Worker::close)
             .async(BLOCKING_IO_DISPATCHER));
-    return rows.concat(Source.lazySingle(() -> {
+    return rows.concatLazy(Source.lazySingle(() -> {
       List<CaptureRecord> done = new ArrayList<>(tables.size());
       for (Table t : tables) {
         long n = t.previousRows() + progress.rowsRead(t.table());

@@ -106,8 +106,8 @@ public final class SnapshotProgress {
   public void finish() {
     RUNNING.remove(source, this);
     Status s = status();
-    log.info("source '{}': snapshot read {} rows in {} s ({} rows/s)", source, readThisRun.sum(),
-        (System.nanoTime() - startNanos) / 1_000_000_000L, Math.round(s.rowsPerSecond()));
+    log.info("source '{}': snapshot read {} rows in {} ms ({} rows/s)", source, readThisRun.sum(),
+        (System.nanoTime() - startNanos) / 1_000_000L, Math.round(s.rowsPerSecond()));
   }
 
   /** The status now. */
