@@ -171,7 +171,8 @@ final class PgReplicationSession implements AutoCloseable {
   private void beginSnapshot(String snapshotName, long view, long origin, List<PgTable> tables,
       Map<TableRef, List<SnapshotChunk>> chunks) throws SQLException {
     snapshot = PgParallelSnapshot.open(settings, connector, snapshotName, view, origin, tables, chunks, types)
-        .runWith(org.apache.pekko.stream.javadsl.Sink.queue(), materializer);
+        .runWith(org.apache.pekko.stream.javadsl.Sink.<List<CaptureRecord>>queue()
+            .addAttributes(org.apache.pekko.stream.Attributes.inputBuffer(2, 2)), materializer);
     streamAfterSnapshot = origin;
   }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +76,9 @@ public final class ParallelSnapshot {
                 () -> new Worker(sourceName, c, queue, view, batchSize, progress),
                 Worker::next,
                 Worker::close)
-            .async(BLOCKING_IO_DISPATCHER));
+            .async(BLOCKING_IO_DISPATCHER)
+            // each element is a batch of rows: a small buffer per boundary keeps memory to a few batches
+            .addAttributes(Attributes.inputBuffer(2, 2)));
     return rows.concatLazy(Source.lazySingle(() -> {
       List<CaptureRecord> done = new ArrayList<>(tables.size());
       for (Table t : tables) {
