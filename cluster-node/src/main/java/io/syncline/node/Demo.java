@@ -8,6 +8,7 @@ import io.syncline.embedded.MariaDbServer;
 import io.syncline.embedded.MongoServer;
 import io.syncline.embedded.PgServer;
 import io.syncline.streams.capture.CaptureMetrics;
+import io.syncline.streams.snapshot.SnapshotProgress;
 import io.syncline.streams.capture.OpCounts;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -166,8 +167,13 @@ final class Demo {
     // the load starts once every reader is connected and its initial snapshot delivered,
     // so every later write is a streamed change
     long readyDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    long nextStatus = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     while (!loads.stream().allMatch(Workload::ready) && System.nanoTime() < readyDeadline) {
       waitMillis(100);
+      if (System.nanoTime() >= nextStatus) {
+        nextStatus = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        snapshotStatus(loads);
+      }
     }
     for (Workload w : loads) {
       out.printf("syncline demo: %sreader connected, initial snapshot delivered (%d rows)%n", w.prefix(loads),
@@ -236,6 +242,14 @@ final class Demo {
   static String summary(OpCounts c, long lagP99) {
     return String.format("captured=%d inserts=%d updates=%d deletes=%d lag_ms_p99=%d", c.total(), c.inserts(),
         c.updates(), c.deletes(), lagP99);
+  }
+
+  /** A line per source whose initial snapshot is being read: rows, rows/s, chunks, ETA. */
+  private void snapshotStatus(List<Workload> loads) {
+    for (Workload w : loads) {
+      SnapshotProgress.current(w.db.sourceName()).ifPresent(s ->
+          out.printf("syncline demo: %ssnapshot %s%n", w.prefix(loads), SnapshotProgress.describe(s)));
+    }
   }
 
   private void progress(List<Workload> loads, long started) {

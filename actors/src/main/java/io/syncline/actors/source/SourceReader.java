@@ -13,6 +13,8 @@ import io.syncline.streams.capture.OpCounts;
 import io.syncline.streams.capture.Progress;
 import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
+import io.syncline.streams.snapshot.KeyRange;
+import io.syncline.streams.snapshot.SnapshotChunk;
 import io.syncline.streams.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,7 +141,8 @@ public final class SourceReader {
           for (var f : asks) {
             Pair<TableRef, TableEntity.State> pair = f.join();
             TableEntity.State s = pair.second();
-            recorded.put(pair.first(), new TableStart(s.committed(), s.snapshotCompleted()));
+            recorded.put(pair.first(), new TableStart(s.committed(), s.snapshotCompleted(), s.snapshotChunks().stream()
+                .map(c -> new SnapshotChunk(new KeyRange(c.lo(), c.hi()), c.view(), c.rows())).toList()));
           }
           return recorded;
         });
@@ -248,6 +251,12 @@ public final class SourceReader {
       asks.add(sharding.entityRefFor(IncrementalSnapshotEntity.ENTITY_KEY, source.name())
           .<Done>askWithStatus(reply -> new IncrementalSnapshotEntity.RecordProgress(p.incremental(), reply),
               settings.askTimeout())
+          .toCompletableFuture());
+    }
+    for (CaptureRecord.SnapshotChunkDone c : p.chunksDone()) {
+      asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, c.table().entityId())
+          .<Done>askWithStatus(reply -> new TableEntity.CompleteSnapshotChunk(c.range().lo(), c.range().hi(), c.view(),
+              c.rows(), now, reply), settings.askTimeout())
           .toCompletableFuture());
     }
     for (CaptureRecord.SnapshotDone s : p.snapshotsDone()) {

@@ -69,7 +69,7 @@ public final class TableEntity
 
   /** Messages the table entity accepts. */
   public sealed interface Command extends CborSerializable
-      permits CommitPosition, CompleteSnapshot, RestartSnapshot, GetState, Stop {}
+      permits CommitPosition, CompleteSnapshot, CompleteSnapshotChunk, RestartSnapshot, GetState, Stop {}
 
   /**
    * Records that every change of this table up to {@code position} has been durably delivered.
@@ -94,6 +94,16 @@ public final class TableEntity
       implements Command {}
 
   /**
+   * Records that every row of one chunk of the initial snapshot was delivered: a restart does not
+   * read it again. Ignored once the snapshot completed, and when the chunk is already recorded.
+   *
+   * @param lo exclusive lower key bound (null: unbounded), @param hi inclusive upper key bound (null: unbounded)
+   * @param view the position of the consistent view the chunk was read at
+   */
+  public record CompleteSnapshotChunk(Long lo, Long hi, SourcePosition view, long rows, long atMicros,
+      ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
    * Forgets the snapshot and the committed position because the table must be read again from
    * scratch (the replication slot had to be recreated). Counters and version vector are kept.
    */
@@ -112,7 +122,7 @@ public final class TableEntity
    * {@code src/test/resources/fixtures/table-entity/}.
    */
   public sealed interface Event extends CborSerializable
-      permits PositionCommitted, SnapshotCompleted, SnapshotRestarted {}
+      permits PositionCommitted, SnapshotCompleted, SnapshotRestarted, SnapshotChunkCompleted {}
 
   /** Changes up to {@code position} were delivered; {@code delta} counts them per operation. */
   public record PositionCommitted(SourcePosition position, String sourceName, Counts delta, long atMicros)
@@ -123,6 +133,16 @@ public final class TableEntity
 
   /** The snapshot must be taken again; the committed position was cleared. */
   public record SnapshotRestarted(String reason, long atMicros) implements Event {}
+
+  /**
+   * Every row of the snapshot chunk {@code (lo, hi]} (key bounds, null: unbounded), read at the
+   * consistent view {@code view}, was delivered ({@code rows} rows).
+   */
+  public record SnapshotChunkCompleted(Long lo, Long hi, SourcePosition view, long rows, long atMicros)
+      implements Event {}
+
+  /** A recorded chunk of an unfinished initial snapshot (see {@link SnapshotChunkCompleted}). */
+  public record Chunk(Long lo, Long hi, SourcePosition view, long rows) implements CborSerializable {}
 
   /**
    * Numbers of changes per operation. Persisted inside {@link PositionCommitted}: fields are never
@@ -167,6 +187,7 @@ public final class TableEntity
    * @param versionVector logical source name → changes from that source applied to this table (sorted by name)
    * @param counters changes applied per operation since the table was first seen
    * @param lastCommitMicros time of the last {@link PositionCommitted}, microseconds since the epoch; 0 when none
+   * @param snapshotChunks chunks of the unfinished initial snapshot already delivered (empty once it completed)
    */
   public record State(
       String entityId,
@@ -174,7 +195,8 @@ public final class TableEntity
       Map<String, Long> versionVector,
       Counts counters,
       boolean snapshotCompleted,
-      long lastCommitMicros)
+      long lastCommitMicros,
+      java.util.List<Chunk> snapshotChunks)
       implements CborSerializable {
 
     /** Copies the version vector into an unmodifiable sorted map. */
@@ -182,6 +204,13 @@ public final class TableEntity
       Objects.requireNonNull(entityId, "entityId");
       versionVector = Collections.unmodifiableMap(new TreeMap<>(versionVector == null ? Map.of() : versionVector));
       counters = counters == null ? Counts.ZERO : counters;
+      snapshotChunks = snapshotChunks == null ? java.util.List.of() : java.util.List.copyOf(snapshotChunks);
+    }
+
+    /** A state without recorded snapshot chunks. */
+    public State(String entityId, SourcePosition committed, Map<String, Long> versionVector, Counts counters,
+        boolean snapshotCompleted, long lastCommitMicros) {
+      this(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros, java.util.List.of());
     }
 
     /** The state of a table nothing is known about yet. */
@@ -197,7 +226,8 @@ public final class TableEntity
     State apply(PositionCommitted event) {
       Map<String, Long> vector = new TreeMap<>(versionVector);
       vector.merge(event.sourceName(), event.delta().total(), Long::sum);
-      return new State(entityId, event.position(), vector, counters.plus(event.delta()), snapshotCompleted, event.atMicros());
+      return new State(entityId, event.position(), vector, counters.plus(event.delta()), snapshotCompleted,
+          event.atMicros(), snapshotChunks);
     }
 
     State apply(SnapshotCompleted event) {
@@ -209,6 +239,17 @@ public final class TableEntity
 
     State apply(SnapshotRestarted event) {
       return new State(entityId, null, versionVector, counters, false, lastCommitMicros);
+    }
+
+    State apply(SnapshotChunkCompleted event) {
+      java.util.List<Chunk> chunks = new java.util.ArrayList<>(snapshotChunks);
+      chunks.add(new Chunk(event.lo(), event.hi(), event.view(), event.rows()));
+      return new State(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros, chunks);
+    }
+
+    /** True when the chunk {@code (lo, hi]} is recorded. */
+    boolean hasChunk(Long lo, Long hi) {
+      return snapshotChunks.stream().anyMatch(c -> Objects.equals(c.lo(), lo) && Objects.equals(c.hi(), hi));
     }
   }
 
@@ -231,6 +272,7 @@ public final class TableEntity
         .forAnyState()
         .onCommand(CommitPosition.class, this::onCommitPosition)
         .onCommand(CompleteSnapshot.class, this::onCompleteSnapshot)
+        .onCommand(CompleteSnapshotChunk.class, this::onCompleteSnapshotChunk)
         .onCommand(RestartSnapshot.class, this::onRestartSnapshot)
         .onCommand(GetState.class, (state, command) -> Effect().reply(command.replyTo(), state))
         .onCommand(Stop.class, (state, command) -> Effect().stop().thenNoReply())
@@ -274,6 +316,22 @@ public final class TableEntity
         .thenReply(command.replyTo(), updated -> StatusReply.ack());
   }
 
+  private ReplyEffect<Event, State> onCompleteSnapshotChunk(State state, CompleteSnapshotChunk command) {
+    String invalid = command.view() == null ? "view is missing"
+        : command.rows() < 0 ? "rows must not be negative: " + command.rows()
+        : command.lo() != null && command.hi() != null && command.lo() >= command.hi()
+            ? "empty key range (" + command.lo() + ", " + command.hi() + "]" : null;
+    if (invalid != null) {
+      return Effect().reply(command.replyTo(), StatusReply.error(invalid));
+    }
+    if (state.snapshotCompleted() || state.hasChunk(command.lo(), command.hi())) {
+      return Effect().reply(command.replyTo(), StatusReply.ack()); // late or redelivered: nothing to record
+    }
+    return Effect()
+        .persist(new SnapshotChunkCompleted(command.lo(), command.hi(), command.view(), command.rows(), command.atMicros()))
+        .thenReply(command.replyTo(), updated -> StatusReply.ack());
+  }
+
   private ReplyEffect<Event, State> onRestartSnapshot(State state, RestartSnapshot command) {
     String reason = command.reason() == null ? "" : command.reason();
     return Effect()
@@ -304,6 +362,7 @@ public final class TableEntity
         .onEvent(PositionCommitted.class, State::apply)
         .onEvent(SnapshotCompleted.class, State::apply)
         .onEvent(SnapshotRestarted.class, State::apply)
+        .onEvent(SnapshotChunkCompleted.class, State::apply)
         .build();
   }
 }

@@ -9,6 +9,7 @@ import io.syncline.actors.table.TableEntity.Counts;
 import io.syncline.actors.table.TableEntity.Event;
 import io.syncline.actors.table.TableEntity.PositionCommitted;
 import io.syncline.actors.table.TableEntity.SnapshotCompleted;
+import io.syncline.actors.table.TableEntity.SnapshotChunkCompleted;
 import io.syncline.actors.table.TableEntity.SnapshotRestarted;
 import io.syncline.persistence.PgPosition;
 import java.io.IOException;
@@ -51,7 +52,9 @@ class TableEntityEventFormatTest {
         Arguments.of("v1", new PositionCommitted(
             new PgPosition(0x1_0000_0000L, 3), "pg-east", new Counts(1, 2, 3, 4, 5), 1_700_000_000_123_456L)),
         Arguments.of("v1", new SnapshotCompleted(new PgPosition(0x1_0000_0000L, 0), 1_000_000, 1_700_000_000_000_001L)),
-        Arguments.of("v1", new SnapshotRestarted("replication slot recreated", 1_700_000_000_000_002L)));
+        Arguments.of("v1", new SnapshotRestarted("replication slot recreated", 1_700_000_000_000_002L)),
+        Arguments.of("v1", new SnapshotChunkCompleted(50_000L, 100_000L, new PgPosition(0x1_0000_0000L, 0), 50_000,
+            1_700_000_000_000_003L)));
   }
 
   @AfterAll
@@ -101,7 +104,8 @@ class TableEntityEventFormatTest {
         .containsExactlyInAnyOrder(
             "io.syncline.actors.table.TableEntity$PositionCommitted",
             "io.syncline.actors.table.TableEntity$SnapshotCompleted",
-            "io.syncline.actors.table.TableEntity$SnapshotRestarted");
+            "io.syncline.actors.table.TableEntity$SnapshotRestarted",
+            "io.syncline.actors.table.TableEntity$SnapshotChunkCompleted");
   }
 
   private static byte[] fixture(String version, Class<?> type) throws IOException {

@@ -9,7 +9,9 @@ import io.syncline.actors.table.TableEntity.Counts;
 import io.syncline.actors.table.TableEntity.Event;
 import io.syncline.actors.table.TableEntity.GetState;
 import io.syncline.actors.table.TableEntity.PositionCommitted;
+import io.syncline.actors.table.TableEntity.CompleteSnapshotChunk;
 import io.syncline.actors.table.TableEntity.RestartSnapshot;
+import io.syncline.actors.table.TableEntity.SnapshotChunkCompleted;
 import io.syncline.actors.table.TableEntity.SnapshotCompleted;
 import io.syncline.actors.table.TableEntity.SnapshotRestarted;
 import io.syncline.actors.table.TableEntity.State;
@@ -118,6 +120,38 @@ class TableEntityTest {
     assertThat(redelivered.reply().isSuccess()).isTrue();
     assertThat(redelivered.hasNoEvents()).isTrue();
     assertThat(redelivered.state().committed()).isEqualTo(pos(0x400, 1));
+  }
+
+  @Test
+  void shouldRecordSnapshotChunksOnceAndForgetThemWhenTheSnapshotCompletes() {
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> first =
+        entity.<StatusReply<Done>>runCommand(replyTo -> new CompleteSnapshotChunk(null, 100L, pos(0x300, 0), 100, 1_000,
+            replyTo));
+    assertThat(first.reply().isSuccess()).isTrue();
+    assertThat(first.event()).isEqualTo(new SnapshotChunkCompleted(null, 100L, pos(0x300, 0), 100, 1_000));
+    entity.<StatusReply<Done>>runCommand(replyTo -> new CompleteSnapshotChunk(100L, null, pos(0x500, 0), 7, 2_000,
+        replyTo));
+
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> again =
+        entity.<StatusReply<Done>>runCommand(replyTo -> new CompleteSnapshotChunk(null, 100L, pos(0x300, 0), 100, 3_000,
+            replyTo));
+    assertThat(again.reply().isSuccess()).isTrue();
+    assertThat(again.hasNoEvents()).as("a redelivered chunk mark").isTrue();
+    assertThat(again.state().snapshotChunks()).containsExactly(
+        new TableEntity.Chunk(null, 100L, pos(0x300, 0), 100), new TableEntity.Chunk(100L, null, pos(0x500, 0), 7));
+    assertThat(again.state().committed()).as("chunks move no position").isNull();
+
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> empty =
+        entity.<StatusReply<Done>>runCommand(replyTo -> new CompleteSnapshotChunk(5L, 5L, pos(0x300, 0), 0, 3_000,
+            replyTo));
+    assertThat(empty.reply().isError()).isTrue();
+
+    completeSnapshot(pos(0x300, 0), 107, 4_000);
+    assertThat(state().snapshotChunks()).isEmpty();
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> late =
+        entity.<StatusReply<Done>>runCommand(replyTo -> new CompleteSnapshotChunk(200L, 300L, pos(0x500, 0), 1, 5_000,
+            replyTo));
+    assertThat(late.hasNoEvents()).as("a chunk after completion").isTrue();
   }
 
   @Test

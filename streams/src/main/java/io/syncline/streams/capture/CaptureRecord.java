@@ -29,4 +29,14 @@ public sealed interface CaptureRecord {
    * everything before this mark is delivered, it is recorded, and a restart continues from it.
    */
   record IncrementalSnapshotProgress(io.syncline.persistence.IncrementalSnapshotState state) implements CaptureRecord {}
+
+  /**
+   * Every row of one chunk of {@code table}'s initial snapshot was read (the chunk's rows come
+   * before this mark). Once it is delivered, the table entity records the chunk, and a restart
+   * does not read it again.
+   *
+   * @param view the position of the consistent view the chunk was read at
+   */
+  record SnapshotChunkDone(TableRef table, io.syncline.streams.snapshot.KeyRange range, SourcePosition view, long rows)
+      implements CaptureRecord {}
 }

@@ -65,6 +65,7 @@ public final class DeliveryPipeline {
       Map<TableRef, SourcePosition> positions = new HashMap<>();
       Map<TableRef, OpCounts> counts = new HashMap<>();
       List<CaptureRecord.SnapshotDone> done = new ArrayList<>(0);
+      List<CaptureRecord.SnapshotChunkDone> chunks = new ArrayList<>(0);
       long[] commits = new long[batch.size()];
       int nCommits = 0;
       SourcePosition ack = null;
@@ -96,6 +97,8 @@ public final class DeliveryPipeline {
           done.add(s);
         } else if (r instanceof CaptureRecord.IncrementalSnapshotProgress ip) {
           incremental = ip.state(); // recorded once this batch (and its chunk's rows before the mark) is delivered
+        } else if (r instanceof CaptureRecord.SnapshotChunkDone c) {
+          chunks.add(c);
         }
       }
       if (skipped > 0) {
@@ -105,7 +108,8 @@ public final class DeliveryPipeline {
       counts.forEach((t, c) -> tables.put(t, new Progress.TableProgress(positions.get(t), c)));
       positions.forEach((t, p) -> tables.putIfAbsent(t, new Progress.TableProgress(p, OpCounts.ZERO)));
       long[] lag = nCommits == commits.length ? commits : java.util.Arrays.copyOf(commits, nCommits);
-      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), ack, out.size(), lag, incremental);
+      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), ack, out.size(), lag, List.copyOf(chunks),
+          incremental);
       return new Outgoing<>(out, progress);
     }
   }

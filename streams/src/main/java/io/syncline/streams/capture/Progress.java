@@ -18,6 +18,7 @@ import java.util.Map;
  * @param ack source position to acknowledge after recording, or null
  * @param events number of change events delivered
  * @param commitMicros source commit times of delivered streaming events (for lag), may be sampled
+ * @param chunksDone snapshot chunks whose rows were all delivered
  * @param incremental the source's incremental-snapshot state as of the end of the batch, or null when
  *     the batch did not change it (docs/incremental-snapshots.md)
  */
@@ -27,12 +28,12 @@ public record Progress(
     SourcePosition ack,
     long events,
     long[] commitMicros,
+    List<CaptureRecord.SnapshotChunkDone> chunksDone,
     IncrementalSnapshotState incremental) {
 
-  /** A progress that does not change the incremental snapshots. */
   public Progress(Map<TableRef, TableProgress> tables, List<CaptureRecord.SnapshotDone> snapshotsDone,
       SourcePosition ack, long events, long[] commitMicros) {
-    this(tables, snapshotsDone, ack, events, commitMicros, null);
+    this(tables, snapshotsDone, ack, events, commitMicros, List.of(), null);
   }
 
   /** Delivered position and counts of one table. */
@@ -57,26 +58,31 @@ public record Progress(
     long[] m = new long[commitMicros.length + later.commitMicros.length];
     System.arraycopy(commitMicros, 0, m, 0, commitMicros.length);
     System.arraycopy(later.commitMicros, 0, m, commitMicros.length, later.commitMicros.length);
+    List<CaptureRecord.SnapshotChunkDone> c = chunksDone.isEmpty() ? later.chunksDone : new ArrayList<>(chunksDone);
+    if (!chunksDone.isEmpty()) {
+      c.addAll(later.chunksDone);
+    }
     return new Progress(Map.copyOf(t), List.copyOf(s), later.ack != null ? later.ack : ack, events + later.events, m,
-        later.incremental != null ? later.incremental : incremental);
+        List.copyOf(c), later.incremental != null ? later.incremental : incremental);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof Progress p && tables.equals(p.tables) && snapshotsDone.equals(p.snapshotsDone)
         && java.util.Objects.equals(ack, p.ack) && events == p.events
-        && java.util.Arrays.equals(commitMicros, p.commitMicros)
+        && java.util.Arrays.equals(commitMicros, p.commitMicros) && chunksDone.equals(p.chunksDone)
         && java.util.Objects.equals(incremental, p.incremental);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(tables, snapshotsDone, ack, events) * 31 + java.util.Arrays.hashCode(commitMicros);
+    return java.util.Objects.hash(tables, snapshotsDone, ack, events, chunksDone, incremental) * 31 + java.util.Arrays.hashCode(commitMicros);
   }
 
   @Override
   public String toString() {
-    return "Progress[tables=" + tables.keySet() + ", snapshotsDone=" + snapshotsDone.size() + ", ack=" + ack
+    return "Progress[tables=" + tables.keySet() + ", snapshotsDone=" + snapshotsDone.size()
+        + ", chunksDone=" + chunksDone.size() + ", ack=" + ack
         + ", events=" + events + "]";
   }
 }

@@ -17,7 +17,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import io.syncline.streams.snapshot.KeyRangeFilter;
+import io.syncline.streams.snapshot.SnapshotChunk;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.NotUsed;
@@ -137,13 +141,16 @@ public final class MySqlCaptureSource implements CaptureSource {
             return out.isEmpty() ? List.<List<CaptureRecord>>of() : List.of(out);
           };
         });
-    return snapshot
-        .concatMat(events.via(assemble), Keep.both())
-        .mapMaterializedValue(queues -> {
-          start(queues.first(), queues.second(), plan, startGtids);
-          return (CaptureControl) control;
-        })
-        .via(dropSnapshotted);
+    Map<TableRef, List<SnapshotChunk>> recordedChunks = MySqlSnapshotPlan.recordedChunks(recorded);
+    return Source.fromMaterializer((mat, attributes) -> snapshot
+            .concatMat(events.via(assemble), Keep.both())
+            .mapMaterializedValue(queues -> {
+              start(queues.first(), queues.second(), plan, recorded, startGtids, mat);
+              return NotUsed.getInstance();
+            }))
+        .via(dropSnapshotted)
+        .via(KeyRangeFilter.flow(recordedChunks)) // changes that chunks re-read at a later view hold
+        .mapMaterializedValue(m -> control);
   }
 
   /**
@@ -172,6 +179,10 @@ public final class MySqlCaptureSource implements CaptureSource {
 
   private static String startFile(Map<TableRef, TableStart> recorded) {
     BinlogPosition start = earliest(recorded);
+    BinlogPosition chunks = MySqlSnapshotPlan.earliestChunk(recorded);
+    if (chunks != null && (start == null || chunks.compareTo(start) < 0)) {
+      start = chunks;
+    }
     return start == null ? null : start.file();
   }
 
@@ -186,7 +197,8 @@ public final class MySqlCaptureSource implements CaptureSource {
   }
 
   private void start(SourceQueueWithComplete<List<CaptureRecord>> snapshotQueue, SourceQueueWithComplete<Event> queue,
-      MySqlSnapshotPlan plan, AtomicReference<GtidState> startGtids) {
+      MySqlSnapshotPlan plan, Map<TableRef, TableStart> recorded, AtomicReference<GtidState> startGtids,
+      Materializer mat) {
     BinaryLogClient client = new BinaryLogClient(settings.host(), settings.port(), settings.user(),
         settings.password().value());
     client.setServerId(settings.serverId());
@@ -226,10 +238,19 @@ public final class MySqlCaptureSource implements CaptureSource {
         }
         BinlogPosition snapshotAt = null;
         if (!plan.snapshot().isEmpty()) {
-          try (MySqlSnapshot snapshot = MySqlSnapshot.begin(settings)) {
-            snapshotAt = snapshot.position();
-            snapshot.read(plan.snapshot(), chunk -> offerChunk(snapshotQueue, chunk));
-          }
+          MySqlParallelSnapshot.Opened opened = MySqlParallelSnapshot.open(settings, plan.snapshot(), recorded);
+          snapshotAt = opened.position();
+          // this thread waits until every chunk is in the stream's queue (backpressure: the queue is small)
+          opened.records()
+              .mapAsync(1, chunk -> snapshotQueue.offer(chunk).thenApply(result -> {
+                if (result != QueueOfferResult.enqueued()) {
+                  throw new IllegalStateException("source '" + settings.name()
+                      + "': the stream stopped during the snapshot (" + result + ")");
+                }
+                return result;
+              }))
+              .runWith(Sink.ignore(), mat)
+              .toCompletableFuture().join();
         }
         snapshotQueue.complete();
         BinlogPosition from = plan.streamFrom(snapshotAt);
@@ -268,15 +289,6 @@ public final class MySqlCaptureSource implements CaptureSource {
     }, "binlog-" + settings.name());
     reader.setDaemon(true);
     reader.start();
-  }
-
-  /** Hands a snapshot chunk to the stream, waiting while it is busy; fails when the stream is gone. */
-  private void offerChunk(SourceQueueWithComplete<List<CaptureRecord>> queue, List<CaptureRecord> chunk) {
-    QueueOfferResult result = queue.offer(chunk).toCompletableFuture().join();
-    if (result != QueueOfferResult.enqueued()) {
-      throw new IllegalStateException("source '" + settings.name() + "': the stream stopped during the snapshot ("
-          + result + ")");
-    }
   }
 
   private static void closeQuietly(BinaryLogClient client) {

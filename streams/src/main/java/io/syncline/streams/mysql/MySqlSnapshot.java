@@ -1,18 +1,7 @@
 package io.syncline.streams.mysql;
 
 import io.syncline.persistence.BinlogPosition;
-import io.syncline.streams.capture.CaptureRecord;
-import io.syncline.streams.event.ChangeEvent;
-import io.syncline.streams.event.Op;
-import io.syncline.streams.event.Row;
-import io.syncline.streams.event.RowSchema;
-import io.syncline.streams.event.TableRef;
 import io.syncline.streams.mysql.MySqlSourceException.Reason;
-import io.syncline.streams.mysql.types.BinlogValueConverter;
-import io.syncline.streams.mysql.types.JdbcCells;
-import io.syncline.streams.mysql.types.MySqlColumn;
-import io.syncline.streams.mysql.types.MySqlValueConverters;
-import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,11 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The initial snapshot of a MySQL/MariaDB source: one repeatable-read transaction whose binlog
- * position is known exactly, read table by table with a forward-only streaming cursor. Blocking:
- * it runs on the source's own reader thread, and hands each chunk (at most {@code max-batch-size}
- * rows) to a {@link Chunks} consumer that waits while the stream is busy, so at most a few chunks
- * are in memory whatever the table's size.
+ * One connection of the initial snapshot of a MySQL/MariaDB source: a repeatable-read transaction
+ * whose binlog position is known exactly. {@link MySqlParallelSnapshot} opens several at the same
+ * position and reads the tables' chunks through them.
  *
  * <p>The consistent point:
  * <ul>
@@ -40,11 +27,6 @@ import org.slf4j.LoggerFactory;
  *       {@code UNLOCK TABLES}. Writes wait for the lock's few milliseconds; it needs the RELOAD
  *       privilege. (Not tested here: no MySQL server is available to the tests.)</li>
  * </ul>
- *
- * <p>Rows are read as the binlog carries them ({@link JdbcCells}) and converted by the binlog's
- * converters, so a value's JSON is the same from the snapshot and from the binlog. Every row is an
- * {@link Op#READ} event at {@code BinlogPosition(file, pos, 0)}, before every binlog change at or after
- * the snapshot (their index is 1 or more); each table ends with {@link CaptureRecord.SnapshotDone}.
  */
 final class MySqlSnapshot implements AutoCloseable {
 
@@ -56,35 +38,60 @@ final class MySqlSnapshot implements AutoCloseable {
    */
   private static final int NET_WRITE_TIMEOUT_SECONDS = 24 * 3600;
 
-  /** Receives the chunks; blocks while the stream is busy; throws when the stream is gone. */
-  @FunctionalInterface
-  interface Chunks {
-    void offer(List<CaptureRecord> chunk);
-  }
-
-  private final MySqlSourceSettings settings;
   private final Connection conn;
   private final BinlogPosition position;
   private final long startMicros;
-  private boolean finished;
 
-  private MySqlSnapshot(MySqlSourceSettings settings, Connection conn, BinlogPosition position, long startMicros) {
-    this.settings = settings;
+  private MySqlSnapshot(Connection conn, BinlogPosition position, long startMicros) {
     this.conn = conn;
     this.position = position;
     this.startMicros = startMicros;
   }
 
-  /** Opens a connection and starts the consistent snapshot. */
-  static MySqlSnapshot begin(MySqlSourceSettings settings) {
-    Connection conn = MySqlCatalog.connect(settings);
+  /**
+   * Opens {@code n} connections and starts a consistent snapshot on each, back to back. On MariaDB
+   * their binlog positions usually agree; they differ when a commit slipped in between: the caller
+   * compares them.
+   */
+  static List<MySqlSnapshot> beginAll(MySqlSourceSettings settings, int n) {
+    List<Connection> connections = new ArrayList<>(n);
     try {
-      try (Statement s = conn.createStatement()) {
-        // rows as stored: the columns' own bytes, timestamps in UTC, CHAR without padding
-        s.execute("SET SESSION character_set_results = NULL, time_zone = '+00:00', sql_mode = '',"
-            + " net_write_timeout = " + NET_WRITE_TIMEOUT_SECONDS);
-        s.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      for (int i = 0; i < n; i++) {
+        connections.add(prepareSession(settings, MySqlCatalog.connect(settings)));
       }
+    } catch (RuntimeException e) {
+      connections.forEach(MySqlSnapshot::abortQuietly);
+      throw e;
+    }
+    List<MySqlSnapshot> out = new ArrayList<>(n);
+    try {
+      for (Connection c : connections) {
+        out.add(begin(settings, c));
+      }
+      return out;
+    } catch (RuntimeException e) {
+      connections.forEach(MySqlSnapshot::abortQuietly);
+      throw e;
+    }
+  }
+
+  private static Connection prepareSession(MySqlSourceSettings settings, Connection conn) {
+    try (Statement s = conn.createStatement()) {
+      // rows as stored: the columns' own bytes, timestamps in UTC, CHAR without padding
+      s.execute("SET SESSION character_set_results = NULL, time_zone = '+00:00', sql_mode = '',"
+          + " net_write_timeout = " + NET_WRITE_TIMEOUT_SECONDS);
+      s.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      return conn;
+    } catch (SQLException e) {
+      abortQuietly(conn);
+      throw new MySqlSourceException(Reason.OTHER, "source '" + settings.name() + "': cannot start the initial"
+          + " snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  /** Starts the consistent snapshot on a prepared connection. */
+  private static MySqlSnapshot begin(MySqlSourceSettings settings, Connection conn) {
+    try {
       Instant now = Instant.now();
       long startMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
       BinlogPosition position = serverVersion(conn).contains("MariaDB") ? mariaDbSnapshot(conn) : null;
@@ -92,9 +99,9 @@ final class MySqlSnapshot implements AutoCloseable {
       if (locked) {
         position = lockedSnapshot(settings, conn);
       }
-      log.info("source '{}': consistent snapshot at {} ({})", settings.name(), position.display(),
+      log.debug("source '{}': consistent snapshot at {} ({})", settings.name(), position.display(),
           locked ? "under a short global read lock" : "without a lock");
-      return new MySqlSnapshot(settings, conn, position, startMicros);
+      return new MySqlSnapshot(conn, position, startMicros);
     } catch (SQLException | RuntimeException e) {
       abortQuietly(conn);
       if (e instanceof SQLException sql) {
@@ -161,117 +168,23 @@ final class MySqlSnapshot implements AutoCloseable {
     return position;
   }
 
-  /** Reads every table of {@code tables}, in order, into {@code chunks}; then ends the transaction. */
-  void read(List<MySqlCatalog.MySqlTable> tables, Chunks chunks) throws SQLException {
-    log.info("source '{}': initial snapshot of {} tables at {}", settings.name(), tables.size(), position.display());
-    for (MySqlCatalog.MySqlTable t : tables) {
-      readTable(t, chunks);
-    }
-    try (Statement s = conn.createStatement()) {
-      s.execute("COMMIT");
-    }
-    finished = true;
+  /** The connection, inside the snapshot transaction; owned by its reader from now on. */
+  Connection connection() {
+    return conn;
   }
 
-  private void readTable(MySqlCatalog.MySqlTable table, Chunks chunks) throws SQLException {
-    long t0 = System.nanoTime();
-    TableRef ref = MySqlSnapshotPlan.ref(settings, table);
-    List<MySqlColumn> columns = MySqlColumn.fromInformationSchema(conn, table.database(), table.table());
-    List<String> names = columns.stream().map(MySqlColumn::name).toList();
-    RowSchema schema = RowSchema.of(names, table.keyColumns().stream().filter(names::contains).toList());
-    JdbcCells.CellReader[] readers = columns.stream().map(JdbcCells::readerFor).toArray(JdbcCells.CellReader[]::new);
-    BinlogValueConverter[] converters = columns.stream().map(JdbcCells::converterColumn)
-        .map(MySqlValueConverters::converterFor).toArray(BinlogValueConverter[]::new);
-    StringBuilder sql = new StringBuilder("SELECT ");
-    for (int i = 0; i < columns.size(); i++) {
-      sql.append(i == 0 ? "" : ", ").append(JdbcCells.selectExpression(columns.get(i)));
-    }
-    sql.append(" FROM ").append(JdbcCells.quote(table.database())).append('.').append(JdbcCells.quote(table.table()));
-    log.info("source '{}': snapshot of {} started", settings.name(), table.qualifiedName());
-
-    int chunkSize = settings.maxBatchSize();
-    long rows = 0;
-    List<CaptureRecord> chunk = new ArrayList<>(Math.min(chunkSize, 4096));
-    try (Statement s = conn.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
-      s.setFetchSize(chunkSize); // streaming: the driver holds one fetch of rows, the rest waits in the socket
-      try (ResultSet rs = s.executeQuery(sql.toString())) {
-        while (next(rs)) {
-          Object[] values = new Object[readers.length];
-          for (int i = 0; i < values.length; i++) {
-            values[i] = convert(rs.getBytes(i + 1), readers[i], converters[i], table, columns.get(i));
-          }
-          chunk.add(new CaptureRecord.Change(new ChangeEvent(ref, Op.READ, position, null, 0, startMicros, true, null,
-              new Row(schema, values), List.of())));
-          rows++;
-          if (chunk.size() >= chunkSize) {
-            offer(chunks, chunk);
-            chunk = new ArrayList<>(Math.min(chunkSize, 4096));
-          }
-        }
-      }
-    }
-    chunk.add(new CaptureRecord.SnapshotDone(ref, position, rows));
-    offer(chunks, chunk);
-    long ms = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
-    log.info("source '{}': snapshot of {} done: {} rows in {} ms ({} rows/s)", settings.name(), table.qualifiedName(),
-        rows, ms, rows * 1000 / ms);
+  /** When the snapshot started, microseconds since the epoch (the snapshot events' commit time). */
+  long startMicros() {
+    return startMicros;
   }
 
-  /**
-   * On any failure inside an open cursor the connection is dropped first: closing a streaming result
-   * would otherwise read all its remaining rows.
-   */
-  private boolean next(ResultSet rs) throws SQLException {
-    try {
-      return rs.next();
-    } catch (SQLException | RuntimeException e) {
-      abortQuietly(conn);
-      throw e;
-    }
-  }
-
-  private void offer(Chunks chunks, List<CaptureRecord> chunk) {
-    try {
-      chunks.offer(chunk);
-    } catch (RuntimeException e) {
-      abortQuietly(conn);
-      throw e;
-    }
-  }
-
-  private Object convert(byte[] text, JdbcCells.CellReader reader, BinlogValueConverter converter,
-      MySqlCatalog.MySqlTable table, MySqlColumn column) {
-    try {
-      Serializable cell = reader.read(text);
-      return cell == null ? null : converter.convert(cell);
-    } catch (NumberFormatException e) {
-      abortQuietly(conn); // its message holds the value: not passed on
-      throw new MySqlSourceException(Reason.OTHER, "source '" + settings.name() + "': snapshot of "
-          + table.qualifiedName() + ", column " + column.name() + ": the server sent a value that is not a "
-          + column.kind().name().toLowerCase(java.util.Locale.ROOT) + " number");
-    } catch (RuntimeException e) {
-      abortQuietly(conn);
-      // the message names the column and type, never the value
-      throw new MySqlSourceException(Reason.OTHER, "source '" + settings.name() + "': snapshot of "
-          + table.qualifiedName() + ", column " + column.name() + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Ends the snapshot; a snapshot not read to its end drops the connection at once (no draining of rows). */
+  /** Drops the connection at once (no draining of rows): for a connection not handed to a reader. */
   @Override
   public void close() {
-    if (finished) {
-      try {
-        conn.close();
-      } catch (SQLException e) {
-        log.debug("source '{}': closing the snapshot connection failed: {}", settings.name(), e.getMessage());
-      }
-    } else {
-      abortQuietly(conn);
-    }
+    abortQuietly(conn);
   }
 
-  private static void abortQuietly(Connection conn) {
+  static void abortQuietly(Connection conn) {
     try {
       conn.abort(Runnable::run);
     } catch (SQLException | RuntimeException e) {

@@ -3,6 +3,7 @@ package io.syncline.streams.mysql;
 import io.syncline.persistence.BinlogPosition;
 import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
+import io.syncline.streams.snapshot.SnapshotChunk;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ record MySqlSnapshotPlan(List<MySqlCatalog.MySqlTable> snapshot, BinlogPosition 
       Map<TableRef, TableStart> recorded) {
     List<MySqlCatalog.MySqlTable> incomplete = new ArrayList<>();
     BinlogPosition earliestAll = null;
-    BinlogPosition earliestCompleted = null;
+    BinlogPosition earliestCompleted = earliestChunk(recorded); // an interrupted snapshot resumes its binlog
     for (MySqlCatalog.MySqlTable t : tables) {
       TableStart s = recorded.getOrDefault(ref(settings, t), TableStart.NEW);
       BinlogPosition committed = s.committed() instanceof BinlogPosition b ? b : null;
@@ -49,10 +50,39 @@ record MySqlSnapshotPlan(List<MySqlCatalog.MySqlTable> snapshot, BinlogPosition 
     if (settings.snapshotMode() == MySqlSourceSettings.SnapshotMode.NEVER || incomplete.isEmpty()) {
       return new MySqlSnapshotPlan(List.of(), earliestAll);
     }
-    if (incomplete.size() == tables.size()) {
+    if (incomplete.size() == tables.size() && earliestCompleted == null) {
       return new MySqlSnapshotPlan(tables, null);
     }
     return new MySqlSnapshotPlan(incomplete, earliestCompleted);
+  }
+
+  /**
+   * The earliest view a recorded chunk of an unfinished snapshot was read at (null: none): the
+   * binlog of a resumed snapshot is read from there, the rest of its chunks at a new view.
+   */
+  static BinlogPosition earliestChunk(Map<TableRef, TableStart> recorded) {
+    BinlogPosition min = null;
+    for (TableStart s : recorded.values()) {
+      if (!s.snapshotCompleted()) {
+        for (SnapshotChunk c : s.snapshotChunks()) {
+          if (c.view() instanceof BinlogPosition b) {
+            min = earlier(min, b);
+          }
+        }
+      }
+    }
+    return min;
+  }
+
+  /** Chunks of unfinished snapshots, per table. */
+  static Map<TableRef, List<SnapshotChunk>> recordedChunks(Map<TableRef, TableStart> recorded) {
+    Map<TableRef, List<SnapshotChunk>> out = new java.util.HashMap<>();
+    recorded.forEach((t, s) -> {
+      if (!s.snapshotCompleted() && !s.snapshotChunks().isEmpty()) {
+        out.put(t, s.snapshotChunks());
+      }
+    });
+    return Map.copyOf(out);
   }
 
   /** Where the binlog is read from, given the snapshot's position (null when there was none). */

@@ -30,6 +30,7 @@ public record MySqlSourceSettings(
     int maxBatchSize,
     Duration heartbeatInterval,
     Duration connectTimeout,
+    io.syncline.streams.snapshot.SnapshotSettings snapshot,
     IncrementalSnapshotSettings incrementalSnapshot) {
 
   /** When the initial snapshot runs. */
@@ -91,9 +92,17 @@ public record MySqlSourceSettings(
           new Secret(c.hasPath("password") ? c.getString("password") : ""), serverId,
           c.getStringList("include-tables"), c.getStringList("exclude-tables"), SnapshotMode.valueOf(mode),
           c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"), c.getDuration("connect-timeout"),
-          IncrementalSnapshotSettings.create(c, name));
+          snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("MySQL source configuration: " + e.getMessage(), e);
+    }
+  }
+
+  private static io.syncline.streams.snapshot.SnapshotSettings snapshotSettings(String name, Config c) {
+    try {
+      return io.syncline.streams.snapshot.SnapshotSettings.create(c);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("source '" + name + "': " + e.getMessage(), e);
     }
   }
 

@@ -6,9 +6,13 @@ import io.syncline.streams.capture.CaptureControl;
 import io.syncline.streams.capture.CaptureRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
+import io.syncline.streams.event.TableRef;
+import io.syncline.streams.snapshot.KeyRangeFilter;
+import io.syncline.streams.snapshot.SnapshotChunk;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import io.syncline.persistence.IncrementalSnapshotState;
 import org.apache.pekko.stream.javadsl.Source;
@@ -71,18 +75,24 @@ public final class PgCapture {
   public static Source<List<CaptureRecord>, CaptureControl> source(PgSourceSettings settings, PgStart start,
       IncrementalSnapshotState incremental) {
     Control control = new Control();
-    return Source.fromMaterializer((mat, attrs) -> {
-          Executor blocking = mat.system().dispatchers().lookup(BLOCKING_IO_DISPATCHER);
-          return Source.<List<CaptureRecord>, PgReplicationSession>unfoldResource(
-              () -> PgReplicationSession.open(settings, start, control, incremental, blocking),
-              session -> Optional.of(session.next()),
-              PgReplicationSession::close);
-        })
+    Map<TableRef, List<SnapshotChunk>> recordedChunks = new HashMap<>();
+    start.recorded().forEach((t, s) -> {
+      if (!s.snapshotChunks().isEmpty() && !s.snapshotCompleted()) {
+        recordedChunks.put(t, s.snapshotChunks());
+      }
+    });
+    return Source.fromMaterializer((mat, attributes) -> Source.<List<CaptureRecord>, PgReplicationSession>unfoldResource(
+            () -> PgReplicationSession.open(settings, start, control, incremental, mat),
+            session -> Optional.of(session.next()),
+            PgReplicationSession::close))
         .filter(chunk -> !chunk.isEmpty()) // an idle read returns an empty chunk so cancellation is seen
+        // changes a re-read snapshot chunk holds (a resumed snapshot): chunks recorded by an earlier slot's
+        // snapshot have views before this slot's start, so they never match a streamed change
+        .via(KeyRangeFilter.flow(recordedChunks))
         .mapMaterializedValue(n -> control);
   }
 
-  private static final String BLOCKING_IO_DISPATCHER = "pekko.stream.materializer.blocking-io-dispatcher";
+  static final String BLOCKING_IO_DISPATCHER = "pekko.stream.materializer.blocking-io-dispatcher";
 
   /** Hands acknowledged positions from the committing stage to the reader thread, which owns the stream. */
   static final class Control implements CaptureControl {

@@ -4,24 +4,20 @@ import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.persistence.Lsn;
 import io.syncline.persistence.PgPosition;
 import io.syncline.streams.capture.CaptureRecord;
-import io.syncline.streams.event.ChangeEvent;
-import io.syncline.streams.event.Op;
-import io.syncline.streams.event.Row;
-import io.syncline.streams.event.RowSchema;
+import io.syncline.streams.event.TableRef;
 import io.syncline.streams.postgres.pgoutput.PgMessage;
 import io.syncline.streams.postgres.pgoutput.PgOutputDecoder;
 import io.syncline.streams.postgres.types.PgTypeRegistry;
-import io.syncline.streams.postgres.types.ValueConverter;
+import io.syncline.streams.snapshot.SnapshotChunk;
 import io.syncline.streams.snapshot.incremental.IncrementalSnapshotter;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -58,16 +54,10 @@ final class PgReplicationSession implements AutoCloseable {
   private boolean heartbeats;
   private long consistentPoint;
 
-  // snapshot phase: tables still to read, the open cursor
-  private final Deque<PgTable> snapshotQueue = new ArrayDeque<>();
-  private Statement snapshotStatement;
-  private ResultSet snapshotRows;
-  private PgTable snapshotTable;
-  private RowSchema snapshotSchema;
-  private ValueConverter[] snapshotConverters;
-  private long snapshotCount;
-  private long snapshotMicros;
-  private long snapshotStartNanos;
+  // snapshot phase: the parallel snapshot's records, pulled on this thread; where streaming starts after it
+  private final org.apache.pekko.stream.Materializer materializer;
+  private org.apache.pekko.stream.javadsl.SinkQueueWithCancel<List<CaptureRecord>> snapshot;
+  private long streamAfterSnapshot;
 
   // stream phase
   private long lastAckedLsn;
@@ -81,18 +71,19 @@ final class PgReplicationSession implements AutoCloseable {
   private IncrementalSnapshotter incremental;
 
   private PgReplicationSession(PgSourceSettings settings, PgStart start, PgCapture.Control control,
-      IncrementalSnapshotState incrementalResume, java.util.concurrent.Executor blocking) {
+      IncrementalSnapshotState incrementalResume, org.apache.pekko.stream.Materializer materializer) {
     this.settings = settings;
+    this.materializer = materializer;
     this.start = start;
     this.control = control;
     this.connector = new PgConnector(settings);
     this.incrementalResume = incrementalResume;
-    this.blocking = blocking;
+    this.blocking = materializer.system().dispatchers().lookup(PgCapture.BLOCKING_IO_DISPATCHER);
   }
 
   static PgReplicationSession open(PgSourceSettings settings, PgStart start, PgCapture.Control control,
-      IncrementalSnapshotState incrementalResume, java.util.concurrent.Executor blocking) {
-    PgReplicationSession s = new PgReplicationSession(settings, start, control, incrementalResume, blocking);
+      IncrementalSnapshotState incrementalResume, org.apache.pekko.stream.Materializer materializer) {
+    PgReplicationSession s = new PgReplicationSession(settings, start, control, incrementalResume, materializer);
     try {
       s.begin();
       return s;
@@ -128,8 +119,10 @@ final class PgReplicationSession implements AutoCloseable {
     slot.ifPresent(catalog::checkSlotUsable);
     boolean anyCompleted = start.tables().stream().anyMatch(t -> start.of(t.ref()).snapshotCompleted());
     boolean wantSnapshot = settings.snapshotMode() == PgSourceSettings.SnapshotMode.INITIAL;
+    Map<TableRef, List<SnapshotChunk>> chunks = slot.isPresent() && wantSnapshot
+        ? PgSnapshotResume.recordedChunks(start, slot.get()) : Map.of();
 
-    if (slot.isPresent() && wantSnapshot && !anyCompleted) {
+    if (slot.isPresent() && wantSnapshot && !anyCompleted && chunks.isEmpty()) {
       log.warn("source '{}': slot {} exists but no table finished its initial snapshot (interrupted run):"
           + " dropping the slot and starting the snapshot over", settings.name(), settings.slotName());
       catalog.dropSlot();
@@ -145,8 +138,10 @@ final class PgReplicationSession implements AutoCloseable {
       String snapshotName = createSlot(wantSnapshot);
       startLsn = consistentPoint;
       if (wantSnapshot) {
-        beginSnapshot(snapshotName);
+        beginSnapshot(snapshotName, consistentPoint, consistentPoint, start.tables(), Map.of());
       }
+    } else if (!chunks.isEmpty()) {
+      resumeSnapshot(chunks);
     } else {
       for (PgTable t : start.tables()) {
         if (wantSnapshot && !start.of(t.ref()).snapshotCompleted()) {
@@ -155,9 +150,26 @@ final class PgReplicationSession implements AutoCloseable {
         }
       }
     }
-    if (snapshotQueue.isEmpty()) {
+    if (snapshot == null) {
       startStreaming(startLsn);
     }
+  }
+
+  /**
+   * An initial snapshot was interrupted after some chunks were delivered: the chunks left (and the
+   * tables not started) are read at a new consistent view S2, given by a temporary slot's exported
+   * snapshot; the stream then resumes at the slot's confirmed position S, and {@code KeyRangeFilter}
+   * drops its changes to re-read keys at or before S2. See docs/positions-and-recovery.md.
+   */
+  private void resumeSnapshot(Map<TableRef, List<SnapshotChunk>> chunks) throws SQLException {
+    List<PgTable> tables = start.tables().stream().filter(t -> !start.of(t.ref()).snapshotCompleted()).toList();
+    long origin = PgSnapshotResume.origin(chunks);
+    try (PgSnapshotResume.View view = PgSnapshotResume.newView(settings, connector)) {
+      log.info("source '{}': resuming the initial snapshot of {} tables at a new view {} (stream from {})",
+          settings.name(), tables.size(), new Lsn(view.lsn()), new Lsn(origin));
+      beginSnapshot(view.snapshotName(), view.lsn(), origin, tables, chunks);
+    } // the workers imported the view: the temporary slot may go
+    streamAfterSnapshot = 0; // the slot's confirmed position: the original snapshot's
   }
 
   /** Creates the slot; returns the exported snapshot's name (null when not exported). */
@@ -175,18 +187,12 @@ final class PgReplicationSession implements AutoCloseable {
     }
   }
 
-  private void beginSnapshot(String snapshotName) throws SQLException {
-    jdbc.setAutoCommit(false);
-    jdbc.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-    try (Statement s = jdbc.createStatement()) {
-      s.execute("SET TRANSACTION READ ONLY");
-      s.execute("SET TRANSACTION SNAPSHOT '" + snapshotName.replace("'", "''") + "'");
-    }
-    snapshotQueue.addAll(start.tables());
-    java.time.Instant now = java.time.Instant.now();
-    snapshotMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
-    log.info("source '{}': initial snapshot of {} tables at {}", settings.name(), snapshotQueue.size(),
-        new Lsn(consistentPoint));
+  private void beginSnapshot(String snapshotName, long view, long origin, List<PgTable> tables,
+      Map<TableRef, List<SnapshotChunk>> chunks) throws SQLException {
+    snapshot = PgParallelSnapshot.open(settings, connector, snapshotName, view, origin, tables, chunks, types)
+        .runWith(org.apache.pekko.stream.javadsl.Sink.<List<CaptureRecord>>queue()
+            .addAttributes(org.apache.pekko.stream.Attributes.inputBuffer(2, 2)), materializer);
+    streamAfterSnapshot = origin;
   }
 
   private void startStreaming(long startLsn) throws SQLException {
@@ -207,7 +213,7 @@ final class PgReplicationSession implements AutoCloseable {
 
   /** The next chunk of records; blocks (on this dedicated thread) until there is something to emit. */
   List<CaptureRecord> next() throws SQLException {
-    if (stream == null) {
+    if (snapshot != null) {
       return nextSnapshotChunk();
     }
     List<CaptureRecord> out = nextStreamChunk();
@@ -217,60 +223,25 @@ final class PgReplicationSession implements AutoCloseable {
   // ---------------------------------------------------------------- snapshot
 
   private List<CaptureRecord> nextSnapshotChunk() throws SQLException {
-    List<CaptureRecord> out = new ArrayList<>(Math.min(settings.maxBatchSize(), 4096));
-    while (out.size() < settings.maxBatchSize()) {
-      if (snapshotRows == null) {
-        if (snapshotQueue.isEmpty()) {
-          jdbc.commit();
-          jdbc.setAutoCommit(true);
-          startStreaming(consistentPoint);
-          return out;
-        }
-        openSnapshotCursor(snapshotQueue.poll());
+    Optional<List<CaptureRecord>> next;
+    try {
+      next = snapshot.pull().toCompletableFuture().get(); // this thread is the reader's own: it may wait
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("source '" + settings.name() + "': interrupted during the snapshot", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof SQLException sql) {
+        throw sql;
       }
-      if (snapshotRows.next()) {
-        Object[] values = new Object[snapshotConverters.length];
-        for (int i = 0; i < values.length; i++) {
-          String text = snapshotRows.getString(i + 1);
-          values[i] = text == null ? null : snapshotConverters[i].convert(text);
-        }
-        Row row = new Row(snapshotSchema, values);
-        out.add(new CaptureRecord.Change(new ChangeEvent(snapshotTable.ref(), Op.READ,
-            new PgPosition(consistentPoint, 0), null, 0, snapshotMicros, true, null, row, List.of())));
-        snapshotCount++;
-      } else {
-        snapshotRows.close();
-        snapshotStatement.close();
-        snapshotRows = null;
-        long ms = Math.max(1, (System.nanoTime() - snapshotStartNanos) / 1_000_000);
-        log.info("source '{}': snapshot of {} done: {} rows in {} ms ({} rows/s)", settings.name(),
-            snapshotTable.ref().qualifiedName(), snapshotCount, ms, snapshotCount * 1000 / ms);
-        out.add(new CaptureRecord.SnapshotDone(snapshotTable.ref(), new PgPosition(consistentPoint, 0), snapshotCount));
-      }
+      throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
     }
-    return out;
-  }
-
-  private void openSnapshotCursor(PgTable table) throws SQLException {
-    // columns as the catalog sees them inside the snapshot transaction
-    PgTable current = catalog.describe(table.ref().schema(), table.ref().table());
-    snapshotTable = table;
-    snapshotSchema = RowSchema.of(current.columns().stream().map(PgTable.Column::name).toList(), current.keyColumns());
-    types = types.ensureKnown(jdbc, current.columns().stream().mapToInt(PgTable.Column::typeOid).toArray());
-    snapshotConverters = current.columns().stream()
-        .map(c -> types.converterFor(c.typeOid(), c.typeModifier()))
-        .toArray(ValueConverter[]::new);
-    StringBuilder sql = new StringBuilder("SELECT ");
-    for (int i = 0; i < current.columns().size(); i++) {
-      sql.append(i == 0 ? "" : ", ").append(PgCatalog.quoteIdent(current.columns().get(i).name()));
+    if (next.isPresent()) {
+      return next.get();
     }
-    sql.append(" FROM ").append(current.quotedName());
-    snapshotStatement = jdbc.createStatement();
-    snapshotStatement.setFetchSize(settings.snapshotFetchSize());
-    snapshotRows = snapshotStatement.executeQuery(sql.toString());
-    snapshotCount = 0;
-    snapshotStartNanos = System.nanoTime();
-    log.info("source '{}': snapshot of {} started", settings.name(), table.ref().qualifiedName());
+    snapshot = null;
+    startStreaming(streamAfterSnapshot);
+    return List.of();
   }
 
   // ---------------------------------------------------------------- stream
@@ -335,8 +306,9 @@ final class PgReplicationSession implements AutoCloseable {
 
   @Override
   public void close() {
-    closeQuietly(snapshotRows);
-    closeQuietly(snapshotStatement);
+    if (snapshot != null) {
+      snapshot.cancel(); // the workers abort their connections
+    }
     closeQuietly(incremental);
     if (stream != null) {
       try {

@@ -37,6 +37,7 @@ public record PgSourceSettings(
     Duration heartbeatInterval,
     Duration idleEmitInterval,
     Duration connectTimeout,
+    io.syncline.streams.snapshot.SnapshotSettings snapshot,
     IncrementalSnapshotSettings incrementalSnapshot) {
 
   /** When the initial snapshot runs. */
@@ -111,7 +112,7 @@ public record PgSourceSettings(
           c.getDuration("heartbeat-interval"),
           c.getDuration("idle-emit-interval"),
           c.getDuration("connect-timeout"),
-          IncrementalSnapshotSettings.create(c, name));
+          snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("PostgreSQL source configuration: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
@@ -119,6 +120,14 @@ public record PgSourceSettings(
         throw new IllegalArgumentException("setting 'snapshot-mode' must be one of initial, never", e);
       }
       throw e;
+    }
+  }
+
+  private static io.syncline.streams.snapshot.SnapshotSettings snapshotSettings(String name, Config c) {
+    try {
+      return io.syncline.streams.snapshot.SnapshotSettings.create(c);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("source '" + name + "': " + e.getMessage(), e);
     }
   }
 

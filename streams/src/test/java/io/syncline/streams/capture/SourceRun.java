@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.event.TableRef;
+import io.syncline.streams.snapshot.SnapshotChunk;
 import io.syncline.streams.testing.CollectingTransport;
 import io.syncline.streams.transport.OutRecord;
 import java.time.Duration;
@@ -123,9 +124,21 @@ public final class SourceRun implements AutoCloseable {
     p.tables().forEach((t, tp) -> {
       if (tp.position() != null) {
         recordedNow.merge(t, new TableStart(tp.position(), false),
-            (was, now) -> new TableStart(later(was.committed(), tp.position()), was.snapshotCompleted()));
+            (was, now) -> new TableStart(later(was.committed(), tp.position()), was.snapshotCompleted(),
+                was.snapshotChunks()));
       }
     });
+    for (CaptureRecord.SnapshotChunkDone c : p.chunksDone()) {
+      SnapshotChunk chunk = new SnapshotChunk(c.range(), c.view(), c.rows());
+      recordedNow.merge(c.table(), new TableStart(null, false, List.of(chunk)), (was, now) -> {
+        if (was.snapshotCompleted() || was.snapshotChunks().stream().anyMatch(x -> x.range().equals(c.range()))) {
+          return was;
+        }
+        List<SnapshotChunk> chunks = new ArrayList<>(was.snapshotChunks());
+        chunks.add(chunk);
+        return new TableStart(was.committed(), false, chunks);
+      });
+    }
     for (CaptureRecord.SnapshotDone s : p.snapshotsDone()) {
       recordedNow.merge(s.table(), new TableStart(s.position(), true),
           (was, now) -> new TableStart(later(was.committed(), s.position()), true));

@@ -6,6 +6,8 @@ import com.typesafe.config.ConfigFactory;
 import io.syncline.persistence.BinlogPosition;
 import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
+import io.syncline.streams.snapshot.KeyRange;
+import io.syncline.streams.snapshot.SnapshotChunk;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +36,21 @@ class MySqlSnapshotPlanTest {
     assertThat(plan.snapshot()).containsExactly(A, B);
     assertThat(plan.resumeFrom()).isNull();
     assertThat(plan.streamFrom(P20)).isEqualTo(P20);
+  }
+
+  @Test
+  void shouldResumeAnInterruptedSnapshotFromTheEarliestViewOfItsRecordedChunks() {
+    BinlogPosition s = new BinlogPosition("bin.000001", 4, 0, null);
+    BinlogPosition s2 = new BinlogPosition("bin.000001", 40, 0, null);
+    Map<TableRef, TableStart> recorded = Map.of(ref(A), new TableStart(null, false, List.of(
+        new SnapshotChunk(new KeyRange(null, 100L), s, 100), new SnapshotChunk(new KeyRange(200L, 300L), s2, 100))));
+
+    MySqlSnapshotPlan plan = MySqlSnapshotPlan.of(settings("initial"), List.of(A, B), recorded);
+
+    assertThat(plan.snapshot()).as("A's chunks left and all of B").containsExactly(A, B);
+    assertThat(plan.resumeFrom()).isEqualTo(s);
+    assertThat(plan.streamFrom(P20)).isEqualTo(s);
+    assertThat(MySqlSnapshotPlan.recordedChunks(recorded)).containsOnlyKeys(ref(A));
   }
 
   @Test
