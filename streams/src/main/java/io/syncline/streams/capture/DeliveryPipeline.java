@@ -11,6 +11,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
 
@@ -30,6 +34,26 @@ public final class DeliveryPipeline {
    */
   public static Flow<List<CaptureRecord>, Progress, NotUsed> flow(
       Transport transport, Map<TableRef, SourcePosition> committed, CaptureMetrics metrics, int maxBatchEvents) {
+    return flow(transport, committed, metrics, maxBatchEvents, DEFAULT_ENCODERS);
+  }
+
+  /**
+   * Batches encoded by this many encoders at once: one per processor, at most 4, or the JVM system
+   * property {@code syncline.encoders} (benchmarks compare 1 and more). Encoding the envelopes is
+   * most of a reader's CPU, and on a catch-up or a snapshot it was the one busy stage.
+   */
+  public static final int DEFAULT_ENCODERS = Integer.getInteger("syncline.encoders",
+      Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+
+  /**
+   * The same, with {@code encoders} batches encoded in parallel on the stream's dispatcher. Batches
+   * leave in the order they came (mapAsync keeps order), so positions and progress are unchanged.
+   */
+  public static Flow<List<CaptureRecord>, Progress, NotUsed> flow(Transport transport,
+      Map<TableRef, SourcePosition> committed, CaptureMetrics metrics, int maxBatchEvents, int encoders) {
+    if (encoders < 1) {
+      throw new IllegalArgumentException("encoders must be at least 1, got " + encoders);
+    }
     Map<TableRef, SourcePosition> start = Map.copyOf(committed);
     return Flow.<List<CaptureRecord>>create()
         .<List<CaptureRecord>>batchWeighted(maxBatchEvents, r -> (long) r.size(), first -> new ArrayList<>(first),
@@ -38,8 +62,24 @@ public final class DeliveryPipeline {
               return acc;
             })
         .via(Flow.fromMaterializer((mat, attrs) -> {
-          BatchEncoder encoder = new BatchEncoder(start, metrics);
-          return Flow.<List<CaptureRecord>>create().map(encoder::encode);
+          if (encoders == 1) {
+            BatchEncoder encoder = new BatchEncoder(start, metrics);
+            return Flow.<List<CaptureRecord>>create().map(encoder::encode);
+          }
+          // an encoder (and its one JSON generator) per batch in flight: never shared between threads
+          BlockingQueue<BatchEncoder> idle = new ArrayBlockingQueue<>(encoders);
+          for (int i = 0; i < encoders; i++) {
+            idle.add(new BatchEncoder(start, metrics));
+          }
+          Executor executor = mat.executionContext();
+          return Flow.<List<CaptureRecord>>create().mapAsync(encoders, batch -> CompletableFuture.supplyAsync(() -> {
+            BatchEncoder encoder = idle.poll(); // at most `encoders` batches in flight, each returns its encoder
+            try {
+              return encoder.encode(batch);
+            } finally {
+              idle.add(encoder);
+            }
+          }, executor));
         }).mapMaterializedValue(f -> NotUsed.getInstance()))
         .async()
         .via(transport.<Progress>flow())
