@@ -38,12 +38,13 @@ public final class DeliveryPipeline {
   }
 
   /**
-   * Batches encoded by this many encoders at once: one per processor, at most 4, or the JVM system
-   * property {@code syncline.encoders} (benchmarks compare 1 and more). Encoding the envelopes is
-   * most of a reader's CPU, and on a catch-up or a snapshot it was the one busy stage.
+   * Batches encoded by this many encoders at once: one per processor but one (left to the source's
+   * reading and decoding thread), at least 1 and at most 4, or the JVM system property
+   * {@code syncline.encoders}. Encoding the envelopes is about a third of a reader's CPU; on 2
+   * processors a second encoder measured no gain (docs/BENCHMARKS.md), so there it stays 1.
    */
   public static final int DEFAULT_ENCODERS = Integer.getInteger("syncline.encoders",
-      Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+      Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1)));
 
   /**
    * The same, with {@code encoders} batches encoded in parallel on the stream's dispatcher. Batches
