@@ -227,7 +227,7 @@ public final class SynclineReader {
    */
   private static long deliver(ActorSystem system, Opened opened, Transport sink, CaptureMetrics metrics, long changes)
       throws Exception {
-    Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> capture = opened.capture().preMaterialize(system);
+    Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> capture = DeliveryPipeline.preMaterialize(opened.capture(), system);
     CaptureControl control = capture.first();
     AtomicLong delivered = new AtomicLong();
     CompletableFuture<Long> finished = new CompletableFuture<>();
@@ -244,6 +244,7 @@ public final class SynclineReader {
           return p;
         })
         .toMat(Sink.ignore(), Keep.both())
+        .addAttributes(DeliveryPipeline.BATCH_BUFFERS)
         .run(system);
     run.second().whenComplete((d, e) -> finished.completeExceptionally(
         e != null ? e : new IllegalStateException("the capture stream ended after " + delivered.get() + " events")));
