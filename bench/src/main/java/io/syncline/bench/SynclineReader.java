@@ -75,7 +75,7 @@ public final class SynclineReader {
 
     /**
      * The same capture with each streamed change's commit time taken from a microsecond
-     * timestamp column of its row (the writer's own clock, {@code NOW(6)} at the statement) instead
+     * DATETIME column of its row (the writer's own clock, {@code NOW(6)} at the statement, in UTC) instead
      * of the source's: for MariaDB, whose binlog event times have whole seconds. Changes without
      * the column in their after image (deletes) keep the source's commit time.
      */
@@ -84,11 +84,19 @@ public final class SynclineReader {
         List<CaptureRecord> out = new java.util.ArrayList<>(batch.size());
         for (CaptureRecord r : batch) {
           out.add(r instanceof CaptureRecord.Change c && !c.event().snapshot() && c.event().after() != null
-              && c.event().after().get(column) instanceof Long micros ? new CaptureRecord.Change(commitAt(c.event(), micros)) : r);
+              && c.event().after().get(column) instanceof String ts
+              ? new CaptureRecord.Change(commitAt(c.event(), utcMicros(ts))) : r);
         }
         return out;
       });
       return new Opened(tables, timed, maxBatchSize);
+    }
+
+    /** {@code YYYY-MM-DDTHH:MM:SS.ffffff} (a DATETIME(6) as the MariaDB source gives it), read as UTC → epoch micros. */
+    private static long utcMicros(String ts) {
+      java.time.Instant t = java.time.LocalDateTime.parse(ts.endsWith("Z") ? ts.substring(0, ts.length() - 1) : ts)
+          .toInstant(java.time.ZoneOffset.UTC);
+      return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
     }
 
     private static ChangeEvent commitAt(ChangeEvent e, long micros) {
