@@ -173,6 +173,7 @@ public final class BenchSuite {
       System.out.printf(Locale.ROOT, "servers started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       BenchSuite suite = new BenchSuite(o, kafka);
       for (BenchDatabase db : dbs) {
+        servers.remove(db); // closed here, after its runs, not again at the end
         try (db) {
           System.out.println(db.describe());
           for (int run = 1; run <= o.runs(); run++) {
@@ -500,7 +501,15 @@ public final class BenchSuite {
     args.addAll(List.of("mode=" + mode, "sink=" + sink, "changes=" + options.changes()));
     switch (sink) {
       case "jsonl" -> args.add("dir=" + dir);
-      case "kafka" -> args.addAll(List.of("bootstrap=" + kafka.bootstrapServers(), "topic-prefix=" + tag + "-" + sink));
+      case "kafka" -> {
+        args.addAll(List.of("bootstrap=" + kafka.bootstrapServers(), "topic-prefix=" + tag + "-" + sink));
+        // producer overrides for A/B runs, e.g. SYNCLINE_BENCH_KAFKA_PRODUCER=compression.type=none,linger.ms=20
+        for (String kv : System.getenv().getOrDefault("SYNCLINE_BENCH_KAFKA_PRODUCER", "").split(",")) {
+          if (!kv.isBlank()) {
+            args.add("producer." + kv.trim());
+          }
+        }
+      }
       default -> { }
     }
     return args;

@@ -58,7 +58,7 @@ import org.apache.pekko.stream.javadsl.Source;
  * (stream | snapshot), {@code sink} (noop | jsonl | kafka), {@code changes}; PostgreSQL: {@code database},
  * {@code slot}, {@code publication}; MariaDB: {@code database}, {@code binlog-file},
  * {@code binlog-start} (stream mode); JSON lines: {@code dir}; Kafka: {@code bootstrap},
- * {@code topic-prefix}. It prints {@code READY} on stdout once the stream runs, then one line
+ * {@code topic-prefix}, {@code producer.<property>} (producer overrides, for A/B runs). It prints {@code READY} on stdout once the stream runs, then one line
  * {@code DONE key=value ...} ({@link ReaderProcess.Result}) and exits; logs go to stderr.
  */
 public final class SynclineReader {
@@ -221,8 +221,16 @@ public final class SynclineReader {
     return switch (required(a, "sink")) {
       case "noop" -> new NoopTransport();
       case "jsonl" -> JsonLinesTransport.create(system, new JsonLinesTransport.Settings(Path.of(required(a, "dir")), false, false));
-      case "kafka" -> KafkaTransport.create(system,
-          KafkaSettings.defaults(required(a, "bootstrap")).withTopicPrefix(required(a, "topic-prefix")));
+      case "kafka" -> {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        a.forEach((k, v) -> {
+          if (k.startsWith("producer.")) {
+            overrides.put(k.substring("producer.".length()), v);
+          }
+        });
+        yield KafkaTransport.create(system, KafkaSettings.defaults(required(a, "bootstrap"))
+            .withTopicPrefix(required(a, "topic-prefix")).withProducerOverrides(overrides));
+      }
       default -> throw new IllegalArgumentException("reader sink=" + a.get("sink") + ": use noop, jsonl or kafka");
     };
   }
