@@ -39,18 +39,22 @@ final class ReaderProcess implements AutoCloseable {
    *     since the JVM started
    * @param rssReset whether the peak was reset at the job's start ({@code /proc/self/clear_refs})
    * @param p50Millis lag from source commit to sink acknowledgement, median, of streamed events
+   *     (after the job's warm-up events, if it has any)
    * @param p99Millis the same, 99th percentile
    * @param maxMillis the same, largest
+   * @param allP99Millis 99th percentile of the lag over the whole job, warm-up included
+   * @param allMaxMillis largest lag over the whole job, warm-up included
    * @param endEpochMillis wall-clock time once the stream has stopped (a few ms after the last delivery;
    *     the live figures count from the first commit to this)
    */
   record Result(double seconds, long events, long bytes, double cpuSeconds, long peakRssKb, boolean rssReset,
-      long p50Millis, long p99Millis, long maxMillis, long endEpochMillis) {
+      long p50Millis, long p99Millis, long maxMillis, long allP99Millis, long allMaxMillis, long endEpochMillis) {
 
     String line() {
       return String.format(Locale.ROOT, "DONE seconds=%.6f events=%d bytes=%d cpu=%.3f rss_kb=%d rss_reset=%b"
-              + " p50_ms=%d p99_ms=%d max_ms=%d end_ms=%d",
-          seconds, events, bytes, cpuSeconds, peakRssKb, rssReset, p50Millis, p99Millis, maxMillis, endEpochMillis);
+              + " p50_ms=%d p99_ms=%d max_ms=%d all_p99_ms=%d all_max_ms=%d end_ms=%d",
+          seconds, events, bytes, cpuSeconds, peakRssKb, rssReset, p50Millis, p99Millis, maxMillis, allP99Millis,
+          allMaxMillis, endEpochMillis);
     }
 
     static Result parse(String line) {
@@ -62,7 +66,8 @@ final class ReaderProcess implements AutoCloseable {
       return new Result(Double.parseDouble(f.get("seconds")), Long.parseLong(f.get("events")),
           Long.parseLong(f.get("bytes")), Double.parseDouble(f.get("cpu")), Long.parseLong(f.get("rss_kb")),
           Boolean.parseBoolean(f.get("rss_reset")), Long.parseLong(f.get("p50_ms")), Long.parseLong(f.get("p99_ms")),
-          Long.parseLong(f.get("max_ms")), Long.parseLong(f.get("end_ms")));
+          Long.parseLong(f.get("max_ms")), Long.parseLong(f.get("all_p99_ms")), Long.parseLong(f.get("all_max_ms")),
+          Long.parseLong(f.get("end_ms")));
     }
 
     double eventsPerSecond() {
