@@ -20,7 +20,12 @@ sealed interface BenchDatabase extends AutoCloseable permits PgBench, MariaDbBen
    * Catch-up: a fresh table, a starting point for each reader (the references' and one per sink),
    * then the workload of {@code rowsPerTxn}-row transactions written while nothing reads.
    */
-  void prepareCatchup(List<String> sinks, int rowsPerTxn) throws Exception;
+  default void prepareCatchup(List<String> sinks, int rowsPerTxn) throws Exception {
+    prepareCatchup(sinks, rowsPerTxn, 25);
+  }
+
+  /** Catch-up as above, with {@code rounds} rounds of 4 transactions (250: the 10M-change backlog). */
+  void prepareCatchup(List<String> sinks, int rowsPerTxn, int rounds) throws Exception;
 
   /** The catch-up references, the first being the one ratios are to. */
   List<String> catchupReferences();
@@ -45,6 +50,16 @@ sealed interface BenchDatabase extends AutoCloseable permits PgBench, MariaDbBen
    * (docs/type-mapping.md), to compare with what consumers wrote ({@link ConsumersBench}).
    */
   java.util.Map<Long, List<String>> tableState() throws Exception;
+
+  /**
+   * Latency: a fresh table and a starting point; returns the arguments of a reader streaming from
+   * it, with the commit time its lag is measured from (the source's, or a column of the row where
+   * the source's has whole seconds).
+   */
+  List<String> prepareLatency() throws Exception;
+
+  /** Writes the latency workload ({@link BenchSupport#writePaced}) against the table of the current mode. */
+  BenchSupport.Paced writePaced(int rowsPerTxn, int txnPerSecond, int seconds) throws Exception;
 
   /** Snapshot: a fresh table loaded with {@code rows} rows in 10 transactions. */
   void prepareSnapshot(long rows) throws Exception;

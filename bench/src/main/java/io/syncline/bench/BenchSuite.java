@@ -1,15 +1,22 @@
 package io.syncline.bench;
 
 import io.syncline.embedded.KafkaServer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -24,26 +31,50 @@ import org.apache.kafka.clients.admin.Admin;
  *       throughput against the rate the workload was written at, lag p50/p99 from source commit to
  *       sink acknowledgement;</li>
  *   <li><b>snapshot</b>: a table of 1M rows (quick: 100k) read by the database's own export and by
- *       Syncline's initial snapshot into the no-op sink.</li>
+ *       Syncline's initial snapshot into the no-op sink;</li>
+ *   <li><b>latency</b>: a paced writer (100 transactions of 100 rows a second for 10 s of warm-up
+ *       and 60 s measured) while a reader streams into Kafka: lag p50/p99/max from source commit to
+ *       Kafka acknowledgement;</li>
+ *   <li><b>memory</b> (only when asked for): catch-up of 1M and of 10M changes (quick: 100k and 1M)
+ *       per sink (no-op, Kafka), the reader's peak RSS at both sizes.</li>
  * </ul>
- * Every Syncline reader is a child JVM ({@link ReaderProcess}): its peak RSS and CPU are its own.
- * Ends with the run-by-run table and one {@code RESULT} line per figure (medians over the runs).
+ * Every Syncline reader is a child JVM ({@link ReaderProcess}): in the full run one per reading, so
+ * its peak RSS and CPU are that reading's own; in the quick run one for the whole session, reused by
+ * every reading (warm after its first; its peak RSS reset per reading where the kernel allows, but
+ * holding what earlier readings left resident). The servers (Kafka broker, PostgreSQL, MariaDB) start at once, in parallel, before
+ * anything is measured. Ends with the run-by-run table and one {@code RESULT} line per figure
+ * (medians over the runs).
  *
  * <p>Options: {@code --source postgres|mariadb|all} (default all), {@code --quick} (100k changes,
  * 100k snapshot rows, 1 run unless {@code --runs}), {@code --runs N} (default 3),
- * {@code --sinks noop,jsonl,kafka}, {@code --modes catchup,live,snapshot}.
+ * {@code --sinks noop,jsonl,kafka}, {@code --modes catchup,live,snapshot,latency,memory} (default
+ * catchup,live,snapshot,latency; quick: catchup,live,snapshot), {@code --latency-seconds N} (default 60).
  */
 public final class BenchSuite {
 
   private static final List<String> SINKS = List.of("noop", "jsonl", "kafka");
-  private static final List<String> MODES = List.of("catchup", "live", "snapshot");
+  private static final List<String> MODES = List.of("catchup", "live", "snapshot", "latency", "memory");
+
+  /** The latency workload: this many transactions a second of {@link #LATENCY_ROWS_PER_TXN} rows each. */
+  static final int LATENCY_TXN_PER_SECOND = 100;
+  static final int LATENCY_ROWS_PER_TXN = 100;
+  /**
+   * Seconds written at the same rate before the measured ones: a fresh reader JVM's first seconds
+   * (JIT, the producer's first metadata) are not the sustained rate's; their lag is reported
+   * apart ({@code _with_warmup_p99}).
+   */
+  static final int LATENCY_WARMUP_SECONDS = 10;
 
   /** What to run. */
-  record Options(List<String> sources, boolean quick, int runs, List<String> sinks, List<String> modes) {
+  record Options(List<String> sources, boolean quick, int runs, List<String> sinks, List<String> modes,
+      int latencySeconds) {
 
     Options {
       if (runs < 1) {
         throw new IllegalArgumentException("--runs " + runs + ": at least 1");
+      }
+      if (latencySeconds < 1) {
+        throw new IllegalArgumentException("--latency-seconds " + latencySeconds + ": at least 1");
       }
       for (String s : sinks) {
         if (!SINKS.contains(s)) {
@@ -69,7 +100,8 @@ public final class BenchSuite {
       };
       return new Options(sources, quick, Integer.parseInt(value(a, "--runs", quick ? "1" : "3")),
           List.of(value(a, "--sinks", String.join(",", SINKS)).split(",")),
-          List.of(value(a, "--modes", String.join(",", MODES)).split(",")));
+          List.of(value(a, "--modes", quick ? "catchup,live,snapshot" : "catchup,live,snapshot,latency").split(",")),
+          Integer.parseInt(value(a, "--latency-seconds", "60")));
     }
 
     private static String value(List<String> a, String option, String otherwise) {
@@ -95,6 +127,16 @@ public final class BenchSuite {
     long snapshotRows() {
       return quick ? 100_000 : 1_000_000;
     }
+
+    /** Backlogs of the memory mode, in rounds of 4 transactions: 1M and 10M changes (quick: 100k and 1M). */
+    List<Integer> memoryRounds() {
+      return List.of(25, 250);
+    }
+
+    /** One reader JVM for the whole session, reused across databases, sinks and modes (the quick run), or one per reading. */
+    boolean reuseReaders() {
+      return quick;
+    }
   }
 
   private final Options options;
@@ -110,50 +152,158 @@ public final class BenchSuite {
     Options o = Options.parse(args);
     long t0 = System.nanoTime();
     System.out.printf("Syncline benchmark: %s; %d changes (25 rounds x 4 transactions x %d rows), snapshot %d rows;"
-            + " modes %s; sinks %s; %d run(s); java %s, %d cores%n", o.sources(), o.changes(), o.rowsPerTxn(),
-        o.snapshotRows(), o.modes(), o.sinks(), o.runs(), System.getProperty("java.version"),
-        Runtime.getRuntime().availableProcessors());
-    KafkaServer kafka = o.sinks().contains("kafka") ? KafkaServer.start() : null;
-    BenchSuite suite = new BenchSuite(o, kafka);
-    try {
-      for (String source : o.sources()) {
-        try (BenchDatabase db = source.equals("postgres") ? PgBench.start() : MariaDbBench.start()) {
+            + " modes %s; sinks %s; %d run(s); reader JVMs %s (%s); java %s, %d cores%n", o.sources(), o.changes(),
+        o.rowsPerTxn(), o.snapshotRows(), o.modes(), o.sinks(), o.runs(),
+        o.reuseReaders() ? "one, reused by every reading" : "one per reading",
+        System.getenv().getOrDefault("SYNCLINE_BENCH_READER_OPTS", ReaderProcess.DEFAULT_OPTS),
+        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+    // the servers (and the quick run's reader JVM) start at once (MariaDB's 10-15 s dominate), all
+    // before anything is measured
+    Readers readers = new Readers(o.reuseReaders());
+    readers.startEarly();
+    ExecutorService starting = Executors.newCachedThreadPool();
+    boolean kafkaNeeded = o.sinks().contains("kafka") || o.modes().contains("latency");
+    Future<KafkaServer> kafkaStart = kafkaNeeded ? starting.submit(() -> KafkaServer.start()) : null;
+    Map<String, Future<BenchDatabase>> dbStarts = new LinkedHashMap<>();
+    for (String source : o.sources()) {
+      dbStarts.put(source, starting.submit(() -> source.equals("postgres") ? PgBench.start() : MariaDbBench.start()));
+    }
+    starting.shutdown();
+    List<AutoCloseable> servers = new ArrayList<>();
+    try (readers) {
+      KafkaServer kafka = kafkaStart == null ? null : started(kafkaStart, servers);
+      List<BenchDatabase> dbs = new ArrayList<>();
+      for (Future<BenchDatabase> f : dbStarts.values()) {
+        dbs.add(started(f, servers));
+      }
+      readers.awaitIdle();
+      System.out.printf(Locale.ROOT, "servers started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+      BenchSuite suite = new BenchSuite(o, kafka);
+      for (BenchDatabase db : dbs) {
+        servers.remove(db); // closed here, after its runs, not again at the end
+        try (db) {
           System.out.println(db.describe());
           for (int run = 1; run <= o.runs(); run++) {
-            suite.run(db, run);
+            suite.run(db, readers, run);
+          }
+          if (o.modes().contains("memory")) {
+            suite.memory(db);
           }
         }
       }
+      System.out.printf("%nper run (ratio to the reference of the same run), medians:%n");
+      suite.figures.table().forEach(System.out::println);
+      System.out.printf("total %.0f s%n", (System.nanoTime() - t0) / 1e9);
+      suite.figures.resultLines().forEach(System.out::println);
     } finally {
-      if (kafka != null) {
-        kafka.close();
+      for (Future<BenchDatabase> f : dbStarts.values()) {
+        f.cancel(false);
+      }
+      for (AutoCloseable server : servers) {
+        server.close();
       }
     }
-    System.out.printf("%nper run (ratio to the reference of the same run), medians:%n");
-    suite.figures.table().forEach(System.out::println);
-    System.out.printf("total %.0f s%n", (System.nanoTime() - t0) / 1e9);
-    suite.figures.resultLines().forEach(System.out::println);
     System.exit(0);
   }
 
-  private void run(BenchDatabase db, int run) throws Exception {
+  /** Waits for a server started in parallel, noting it for closing at the end (a database also closes after its runs). */
+  private static <T extends AutoCloseable> T started(Future<T> f, List<AutoCloseable> servers) throws Exception {
+    try {
+      T server = f.get(5, TimeUnit.MINUTES);
+      servers.add(server);
+      return server;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
+  /**
+   * The reader JVMs: a fresh one per reading, closed after it; or, when reused (the quick run),
+   * one for the whole session, started at once beside the servers and kept for every database,
+   * sink and mode.
+   */
+  static final class Readers implements AutoCloseable {
+    private final boolean reuse;
+    private ReaderProcess shared;
+
+    Readers(boolean reuse) {
+      this.reuse = reuse;
+    }
+
+    /** Starts the shared reader now (reused readers only), so its start-up overlaps the servers'. */
+    void startEarly() throws IOException {
+      if (reuse && shared == null) {
+        shared = ReaderProcess.start();
+      }
+    }
+
+    /** Waits until the shared reader (if any) is up and idle, so nothing measured runs beside its start-up. */
+    void awaitIdle() throws Exception {
+      if (shared != null) {
+        shared.awaitStarted();
+      }
+    }
+
+    /**
+     * Runs one reading: hands the reader its job, runs {@code whileRunning} once its stream runs
+     * (the live modes write their workload there), returns its result.
+     */
+    ReaderProcess.Result read(List<String> args, Step whileRunning) throws Exception {
+      startEarly();
+      ReaderProcess reader = reuse ? shared : ReaderProcess.start();
+      boolean done = false;
+      try {
+        reader.begin(args);
+        whileRunning.run();
+        ReaderProcess.Result r = reader.awaitDone();
+        done = true;
+        return r;
+      } finally {
+        if (!done || !reuse) {
+          if (reader == shared) {
+            shared = null;
+          }
+          reader.close();
+        }
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      if (shared != null) {
+        shared.close();
+        shared = null;
+      }
+    }
+  }
+
+  /** Work done while a reader streams. */
+  @FunctionalInterface
+  interface Step {
+    void run() throws Exception;
+  }
+
+  private void run(BenchDatabase db, Readers readers, int run) throws Exception {
     if (options.modes().contains("catchup")) {
-      catchup(db, run);
+      catchup(db, readers, run);
     }
     if (options.modes().contains("live")) {
       for (String sink : List.of("noop", "kafka")) {
         if (options.sinks().contains(sink)) {
-          live(db, run, sink);
+          live(db, readers, run, sink);
         }
       }
     }
     if (options.modes().contains("snapshot")) {
-      snapshot(db, run);
+      snapshot(db, readers, run);
+    }
+    if (options.modes().contains("latency")) {
+      latency(db, readers, run);
     }
   }
 
   /** The workload written while nothing reads; then each reader drains it, in a rotating order. */
-  private void catchup(BenchDatabase db, int run) throws Exception {
+  private void catchup(BenchDatabase db, Readers pool, int run) throws Exception {
     long changes = options.changes();
     db.prepareCatchup(options.sinks(), options.rowsPerTxn());
     List<String> references = db.catchupReferences();
@@ -174,7 +324,7 @@ public final class BenchSuite {
         System.out.printf(Locale.ROOT, "%s run %d catch-up %s: %.0f rows/s, cpu %.1f s, %s%n", db.prefix(), run, reader,
             rate[k], t.cpuSeconds(), db.afterReader());
       } else {
-        ReaderProcess.Result r = read(db.catchupReaderArgs(reader), reader, db.prefix() + "-catchup-" + run);
+        ReaderProcess.Result r = read(pool, db.catchupReaderArgs(reader), reader, db.prefix() + "-catchup-" + run);
         rate[k] = r.eventsPerSecond();
         results[k] = r;
         System.out.printf(Locale.ROOT, "%s run %d catch-up syncline %s: %s, %s%n", db.prefix(), run, reader, describe(r),
@@ -196,30 +346,30 @@ public final class BenchSuite {
   }
 
   /** A reader streaming while the workload is written: throughput against the write rate, and lag. */
-  private void live(BenchDatabase db, int run, String sink) throws Exception {
+  private void live(BenchDatabase db, Readers readers, int run, String sink) throws Exception {
     long changes = options.changes();
     List<String> args = db.prepareLive(sink);
     db.beforeReader();
     String tag = db.prefix() + "-live-" + run;
     Path dir = sink.equals("jsonl") ? Files.createTempDirectory("syncline-bench-jsonl") : null;
     ReaderProcess.Result r;
-    long start;
-    long written;
-    try (ReaderProcess reader = ReaderProcess.start(readerArgs(args, sink, "stream", tag, dir))) {
-      reader.awaitReady();
-      db.awaitReaderConnected();
-      start = System.currentTimeMillis();
-      db.writeWorkload(options.rowsPerTxn());
-      written = System.currentTimeMillis();
-      r = reader.awaitDone();
+    long[] start = new long[1];
+    long[] written = new long[1];
+    try {
+      r = readers.read(readerArgs(args, sink, "stream", tag, dir), () -> {
+        db.awaitReaderConnected();
+        start[0] = System.currentTimeMillis();
+        db.writeWorkload(options.rowsPerTxn());
+        written[0] = System.currentTimeMillis();
+      });
     } finally {
       cleanUp(sink, tag, dir);
     }
-    double writeRate = changes / ((written - start) / 1e3);
-    double liveRate = changes / ((r.endEpochMillis() - start) / 1e3);
+    double writeRate = changes / ((written[0] - start[0]) / 1e3);
+    double liveRate = changes / ((r.endEpochMillis() - start[0]) / 1e3);
     System.out.printf(Locale.ROOT, "%s run %d live %s: workload written at %.0f rows/s, delivered at %.0f events/s"
             + " (last %d ms after the last commit), lag p50 %d ms p99 %d ms, %s, %s%n", db.prefix(), run, sink, writeRate,
-        liveRate, r.endEpochMillis() - written, r.p50Millis(), r.p99Millis(), describe(r), db.afterReader());
+        liveRate, r.endEpochMillis() - written[0], r.p50Millis(), r.p99Millis(), describe(r), db.afterReader());
     String name = db.prefix() + "_live_" + sink;
     figures.add(name, "events/s", liveRate, "source_write_rate", writeRate);
     figures.add(name + "_p50", "ms", r.p50Millis());
@@ -229,7 +379,7 @@ public final class BenchSuite {
   }
 
   /** The table read whole by the database's own export and by Syncline's initial snapshot (no-op sink). */
-  private void snapshot(BenchDatabase db, int run) throws Exception {
+  private void snapshot(BenchDatabase db, Readers readers, int run) throws Exception {
     long rows = options.snapshotRows();
     db.prepareSnapshot(rows);
     String reference = db.snapshotReference();
@@ -243,7 +393,7 @@ public final class BenchSuite {
         System.out.printf(Locale.ROOT, "%s run %d snapshot %s: %.0f rows/s, cpu %.1f s, %s%n", db.prefix(), run, reference,
             refRate, t.cpuSeconds(), db.afterReader());
       } else {
-        ours = read(db.snapshotReaderArgs(), "noop", db.prefix() + "-snapshot-" + run, "snapshot", rows);
+        ours = read(readers, db.snapshotReaderArgs(), "noop", db.prefix() + "-snapshot-" + run, "snapshot", rows);
         System.out.printf(Locale.ROOT, "%s run %d snapshot syncline noop: %s, %s%n", db.prefix(), run, describe(ours),
             db.afterReader());
       }
@@ -254,20 +404,106 @@ public final class BenchSuite {
     db.endMode();
   }
 
-  private ReaderProcess.Result read(List<String> dbArgs, String sink, String tag) throws Exception {
-    return read(dbArgs, sink, tag, "stream", options.changes());
+  /**
+   * The latency scenario of the bar: a writer paced at {@link #LATENCY_TXN_PER_SECOND} transactions
+   * of {@link #LATENCY_ROWS_PER_TXN} rows a second for {@code --latency-seconds}, a reader
+   * streaming into Kafka (acks=all, idempotent) as it commits; lag of every event from source
+   * commit to Kafka acknowledgement.
+   */
+  private void latency(BenchDatabase db, Readers readers, int run) throws Exception {
+    List<String> args = db.prepareLatency();
+    db.beforeReader();
+    String tag = db.prefix() + "-latency-" + run;
+    int seconds = LATENCY_WARMUP_SECONDS + options.latencySeconds();
+    long warmup = (long) LATENCY_TXN_PER_SECOND * LATENCY_WARMUP_SECONDS * LATENCY_ROWS_PER_TXN;
+    long changes = (long) LATENCY_TXN_PER_SECOND * seconds * LATENCY_ROWS_PER_TXN;
+    List<String> jobArgs = new ArrayList<>(readerArgs(args, "kafka", "stream", tag, null));
+    jobArgs.removeIf(a -> a.startsWith("changes="));
+    jobArgs.add("changes=" + changes);
+    jobArgs.add("warmup-events=" + warmup);
+    BenchSupport.Paced[] paced = new BenchSupport.Paced[1];
+    ReaderProcess.Result r;
+    try {
+      r = readers.read(jobArgs, () -> {
+        db.awaitReaderConnected();
+        paced[0] = db.writePaced(LATENCY_ROWS_PER_TXN, LATENCY_TXN_PER_SECOND, seconds);
+      });
+    } finally {
+      cleanUp("kafka", tag, null);
+    }
+    double target = LATENCY_TXN_PER_SECOND * LATENCY_ROWS_PER_TXN;
+    System.out.printf(Locale.ROOT, "%s run %d latency kafka: %d changes written at %.0f rows/s (target %.0f, at worst %d ms"
+            + " behind schedule), lag to Kafka ack after the %d s warm-up p50 %d ms p99 %d ms max %d ms (whole run, warm-up"
+            + " included: p99 %d ms max %d ms), cpu %.1f s, peak rss %.0f MB, %s%n",
+        db.prefix(), run, paced[0].changes(), paced[0].rate(), target, paced[0].maxBehindMillis(),
+        LATENCY_WARMUP_SECONDS, r.p50Millis(), r.p99Millis(), r.maxMillis(), r.allP99Millis(), r.allMaxMillis(),
+        r.cpuSeconds(), r.peakRssMegabytes(), db.afterReader());
+    String name = db.prefix() + "_latency_kafka";
+    figures.add(name + "_rate", "events/s", paced[0].rate(), "target_rate", target);
+    figures.add(name + "_p50", "ms", r.p50Millis());
+    figures.add(name + "_p99", "ms", r.p99Millis());
+    figures.add(name + "_max", "ms", r.maxMillis());
+    figures.add(name + "_with_warmup_p99", "ms", r.allP99Millis());
+    figures.add(name + "_cpu", "s", r.cpuSeconds());
+    figures.add(name + "_rss", "MB", r.peakRssMegabytes());
+    db.endMode();
   }
 
-  /** Runs a Syncline reader to the end in a child JVM; its JSON-lines files and Kafka topics are deleted after. */
-  private ReaderProcess.Result read(List<String> dbArgs, String sink, String tag, String mode, long events)
-      throws Exception {
+  /**
+   * Memory as the backlog grows: catch-up of 1M and of 10M changes (quick: 100k and 1M) with the
+   * no-op and the Kafka sinks, each reading in a fresh reader JVM with the default options, its
+   * peak RSS; the larger backlog's RSS has the smaller one's as its reference (ratio 1.0 = flat).
+   * PostgreSQL only: MariaDB's 10M changes do not fit one binlog file (1 GB at most).
+   */
+  private void memory(BenchDatabase db) throws Exception {
+    if (!(db instanceof PgBench)) {
+      System.out.printf("%s memory: not measured (PostgreSQL only: 10M changes span several binlog files)%n",
+          db.prefix());
+      return;
+    }
+    List<String> sinks = options.sinks().stream().filter(s -> s.equals("noop") || s.equals("kafka")).toList();
+    Map<String, Double> smaller = new LinkedHashMap<>();
+    for (int rounds : options.memoryRounds()) {
+      long changes = 4L * rounds * options.rowsPerTxn();
+      String size = changes >= 1_000_000 ? changes / 1_000_000 + "m" : changes / 1_000 + "k";
+      db.prepareCatchup(sinks, options.rowsPerTxn(), rounds);
+      for (String sink : sinks) {
+        db.beforeReader();
+        ReaderProcess.Result r;
+        // always a fresh JVM: its peak RSS is this backlog's alone
+        try (Readers fresh = new Readers(false)) {
+          r = read(fresh, db.catchupReaderArgs(sink), sink, db.prefix() + "-memory-" + size, "stream", changes);
+        }
+        System.out.printf(Locale.ROOT, "%s memory %s changes syncline %s: %s, %s%n", db.prefix(), size, sink, describe(r),
+            db.afterReader());
+        String name = db.prefix() + "_memory_" + size + "_" + sink;
+        figures.add(name, "events/s", r.eventsPerSecond());
+        figures.add(name + "_cpu", "s", r.cpuSeconds());
+        Double before = smaller.get(sink);
+        if (before == null) {
+          figures.add(name + "_rss", "MB", r.peakRssMegabytes());
+          smaller.put(sink, r.peakRssMegabytes());
+        } else {
+          figures.add(name + "_rss", "MB", r.peakRssMegabytes(), "smaller_backlog_rss", before);
+        }
+      }
+      db.endMode();
+    }
+  }
+
+  private ReaderProcess.Result read(Readers readers, List<String> dbArgs, String sink, String tag) throws Exception {
+    return read(readers, dbArgs, sink, tag, "stream", options.changes());
+  }
+
+  /** Runs a Syncline reading to the end; its JSON-lines files and Kafka topics are deleted after. */
+  private ReaderProcess.Result read(Readers readers, List<String> dbArgs, String sink, String tag, String mode,
+      long events) throws Exception {
     Path dir = sink.equals("jsonl") ? Files.createTempDirectory("syncline-bench-jsonl") : null;
     List<String> args = new ArrayList<>(readerArgs(dbArgs, sink, mode, tag, dir));
     args.removeIf(s -> s.startsWith("changes="));
     args.add("changes=" + events);
-    try (ReaderProcess reader = ReaderProcess.start(args)) {
-      reader.awaitReady();
-      return reader.awaitDone();
+    try {
+      return readers.read(args, () -> { });
     } finally {
       cleanUp(sink, tag, dir);
     }
@@ -278,7 +514,15 @@ public final class BenchSuite {
     args.addAll(List.of("mode=" + mode, "sink=" + sink, "changes=" + options.changes()));
     switch (sink) {
       case "jsonl" -> args.add("dir=" + dir);
-      case "kafka" -> args.addAll(List.of("bootstrap=" + kafka.bootstrapServers(), "topic-prefix=" + tag + "-" + sink));
+      case "kafka" -> {
+        args.addAll(List.of("bootstrap=" + kafka.bootstrapServers(), "topic-prefix=" + tag + "-" + sink));
+        // producer overrides for A/B runs, e.g. SYNCLINE_BENCH_KAFKA_PRODUCER=compression.type=none,linger.ms=20
+        for (String kv : System.getenv().getOrDefault("SYNCLINE_BENCH_KAFKA_PRODUCER", "").split(",")) {
+          if (!kv.isBlank()) {
+            args.add("producer." + kv.trim());
+          }
+        }
+      }
       default -> { }
     }
     return args;

@@ -101,10 +101,16 @@ final class BenchSupport {
 
   /** The changes: 25 rounds x 4 transactions (insert, insert, update, delete) of {@code rowsPerTxn} rows. */
   static void writeChanges(String name, java.sql.Connection c, int rowsPerTxn, WorkloadSql sql) throws Exception {
+    writeChanges(name, c, rowsPerTxn, 25, sql);
+  }
+
+  /** The changes: {@code rounds} rounds x 4 transactions (insert, insert, update, delete) of {@code rowsPerTxn} rows. */
+  static void writeChanges(String name, java.sql.Connection c, int rowsPerTxn, int rounds, WorkloadSql sql)
+      throws Exception {
     long t0 = System.nanoTime();
     try (c; java.sql.Statement s = c.createStatement()) {
       c.setAutoCommit(false);
-      for (int r = 0; r < 25; r++) {
+      for (int r = 0; r < rounds; r++) {
         long base = (long) r * 2 * rowsPerTxn;
         s.execute(sql.insert(base + 1, base + rowsPerTxn));
         c.commit();
@@ -117,6 +123,65 @@ final class BenchSupport {
       }
     }
     System.out.printf("%s workload written in %d ms%n", name, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * What a rate-limited writer achieved.
+   *
+   * @param changes row changes committed
+   * @param seconds from the first transaction's start to the last one's commit
+   * @param maxBehindMillis how far behind its schedule the writer fell at worst
+   */
+  record Paced(long changes, double seconds, long maxBehindMillis) {
+    double rate() {
+      return changes / seconds;
+    }
+  }
+
+  /**
+   * The latency workload: {@code txnPerSecond} transactions of {@code rowsPerTxn} rows a second for
+   * {@code seconds} seconds, on a fixed schedule (transaction k starts at k / txnPerSecond s; a
+   * writer behind its schedule goes on at once and the achieved rate says so). Transactions
+   * alternate: insert {@code rowsPerTxn} new rows, then update those rows ({@code ts} set again).
+   * No deletes: every change's row carries the writer's timestamp of its statement.
+   */
+  static Paced writePaced(java.sql.Connection c, int rowsPerTxn, int txnPerSecond, int seconds, WorkloadSql sql)
+      throws Exception {
+    long transactions = (long) txnPerSecond * seconds;
+    long periodNanos = 1_000_000_000L / txnPerSecond;
+    long maxBehind = 0;
+    long t0 = System.nanoTime();
+    try (c; java.sql.Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      for (long k = 0; k < transactions; k++) {
+        long due = t0 + k * periodNanos;
+        long now = System.nanoTime();
+        if (now < due) {
+          java.util.concurrent.locks.LockSupport.parkNanos(due - now);
+        } else {
+          maxBehind = Math.max(maxBehind, now - due);
+        }
+        long base = (k / 2) * rowsPerTxn;
+        s.execute(k % 2 == 0 ? sql.insert(base + 1, base + rowsPerTxn) : sql.update(base + 1, base + rowsPerTxn));
+        c.commit();
+      }
+    }
+    return new Paced(transactions * rowsPerTxn, (System.nanoTime() - t0) / 1e9, maxBehind / 1_000_000);
+  }
+
+  /**
+   * Resets this JVM's peak resident set (VmHWM) to its current resident set (Linux:
+   * {@code /proc/self/clear_refs}, value 5).
+   *
+   * @return false where the kernel does not allow it (the peak then counts from the JVM's start)
+   */
+  static boolean resetPeakRss() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+      return true;
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      return false;
+    }
   }
 
   /** The snapshot's existing rows: ids 1..{@code rows} in 10 transactions. */

@@ -179,9 +179,9 @@ public final class ConsumersBench {
         "topic-prefix=" + tag, "partitions=" + options.partitions()));
     db.beforeReader();
     List<Process> consumers = new ArrayList<>();
-    try (ReaderProcess reader = ReaderProcess.start(args); Admin admin = Admin.create(Map.of("bootstrap.servers",
+    try (ReaderProcess reader = ReaderProcess.start(); Admin admin = Admin.create(Map.of("bootstrap.servers",
         kafka.bootstrapServers()))) {
-      reader.awaitReady(); // the reader created the topic
+      reader.begin(args); // returns once its stream runs: the reader created the topic
       db.awaitReaderConnected();
       String topic = admin.listTopics().names().get().stream().filter(t -> t.startsWith(tag + ".")).findFirst()
           .orElseThrow(() -> new IllegalStateException("the reader created no topic " + tag + ".*"));

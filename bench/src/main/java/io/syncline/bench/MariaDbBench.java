@@ -96,10 +96,10 @@ final class MariaDbBench implements BenchDatabase {
   }
 
   @Override
-  public void prepareCatchup(List<String> sinks, int rowsPerTxn) throws Exception {
+  public void prepareCatchup(List<String> sinks, int rowsPerTxn, int rounds) throws Exception {
     freshTable();
     BinlogPosition start = masterStatus();
-    writeWorkload(rowsPerTxn);
+    BenchSupport.writeChanges("mariadb", db.connect(DB), rowsPerTxn, rounds, SQL);
     BinlogPosition end = masterStatus();
     if (!end.file().equals(start.file())) {
       throw new IllegalStateException("the workload spans binlog files " + start.file() + " .. " + end.file()
@@ -228,6 +228,28 @@ final class MariaDbBench implements BenchDatabase {
     freshTable();
     BinlogPosition start = masterStatus();
     return readerArgs(start.file(), start.offset());
+  }
+
+  /**
+   * The binlog's event times have whole seconds (a lag read from them over-states by up to 1 s):
+   * the lag is measured from the row's {@code ts}, the writer's {@code NOW(6)} at the statement,
+   * in UTC (the writer's session time zone), a little before the commit. Nothing but inserts and
+   * updates, so every change carries it.
+   */
+  @Override
+  public List<String> prepareLatency() throws Exception {
+    List<String> args = new java.util.ArrayList<>(prepareLive("kafka"));
+    args.add("commit-time=ts");
+    return args;
+  }
+
+  @Override
+  public BenchSupport.Paced writePaced(int rowsPerTxn, int txnPerSecond, int seconds) throws Exception {
+    Connection c = db.connect(DB);
+    try (Statement s = c.createStatement()) {
+      s.execute("SET time_zone = '+00:00'"); // DATETIME ts holds UTC wall-clock time: the reader's epoch micros
+    }
+    return BenchSupport.writePaced(c, rowsPerTxn, txnPerSecond, seconds, SQL);
   }
 
   @Override

@@ -65,13 +65,13 @@ final class PgBench implements BenchDatabase {
   }
 
   @Override
-  public void prepareCatchup(List<String> sinks, int rowsPerTxn) throws Exception {
+  public void prepareCatchup(List<String> sinks, int rowsPerTxn, int rounds) throws Exception {
     freshTable();
     createSlot(REFERENCE_SLOT);
     for (String sink : sinks) {
       createSlot("bench_" + sink);
     }
-    writeWorkload(rowsPerTxn);
+    BenchSupport.writeChanges("pg", pg.connect(DB), rowsPerTxn, rounds, SQL);
     try (Connection c = pg.connect(DB); Statement s = c.createStatement()) {
       ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text");
       rs.next();
@@ -122,6 +122,17 @@ final class PgBench implements BenchDatabase {
     freshTable();
     createSlot("bench_live");
     return readerArgs("bench_live");
+  }
+
+  /** The lag is measured from the commit time pgoutput sends (microseconds). */
+  @Override
+  public List<String> prepareLatency() {
+    return prepareLive("kafka");
+  }
+
+  @Override
+  public BenchSupport.Paced writePaced(int rowsPerTxn, int txnPerSecond, int seconds) throws Exception {
+    return BenchSupport.writePaced(pg.connect(DB), rowsPerTxn, txnPerSecond, seconds, SQL);
   }
 
   @Override

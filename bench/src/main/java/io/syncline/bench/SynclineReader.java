@@ -8,6 +8,7 @@ import io.syncline.streams.capture.CaptureRecord;
 import io.syncline.streams.capture.DeliveryPipeline;
 import io.syncline.streams.capture.Progress;
 import io.syncline.streams.capture.TableStart;
+import io.syncline.streams.event.ChangeEvent;
 import io.syncline.streams.event.TableRef;
 import io.syncline.streams.mysql.MySqlCaptureSource;
 import io.syncline.streams.mysql.MySqlSourceSettings;
@@ -22,6 +23,9 @@ import io.syncline.streams.transport.NoopTransport;
 import io.syncline.streams.transport.OutRecord;
 import io.syncline.streams.transport.Outgoing;
 import io.syncline.streams.transport.Transport;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -54,19 +58,81 @@ import org.apache.pekko.stream.javadsl.Source;
  * (stream | snapshot), {@code sink} (noop | jsonl | kafka), {@code changes}; PostgreSQL: {@code database},
  * {@code slot}, {@code publication}; MariaDB: {@code database}, {@code binlog-file},
  * {@code binlog-start} (stream mode); JSON lines: {@code dir}; Kafka: {@code bootstrap},
- * {@code topic-prefix}, {@code partitions} (of the topics it creates, default 1). It prints {@code READY}
- * on stdout once the stream runs, then one line
+ * {@code topic-prefix}, {@code partitions} (of the topics it creates, default 1), {@code producer.<property>}
+ * (producer overrides, for A/B runs); {@code warmup-events}: lag percentiles count only batches delivered
+ * after this many events (the whole run's p99 and max are reported beside them);
+ * {@code commit-time=<column>}: the lag is measured from that DATETIME(6) column of the row rather than
+ * from the source's commit time. It prints {@code READY} on stdout once the stream runs, then one line
  * {@code DONE key=value ...} ({@link ReaderProcess.Result}) and exits; logs go to stderr.
  */
 public final class SynclineReader {
 
   private SynclineReader() {}
 
-  /** A prepared source: its tables, the pre-materialized capture and its batch size. */
-  private record Opened(Collection<TableRef> tables, Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> capture,
-      int maxBatchSize) {}
+  /**
+   * A prepared source: its tables, the capture (materialized only once the sink is ready: a
+   * pre-materialized source cancels itself when nothing subscribes within the materializer's
+   * subscription timeout, 5 s, which topic creation on a loaded machine can take) and its batch size.
+   */
+  private record Opened(Collection<TableRef> tables, Source<List<CaptureRecord>, CaptureControl> capture,
+      int maxBatchSize) {
+
+    /**
+     * The same capture with each streamed change's commit time taken from a microsecond
+     * DATETIME column of its row (the writer's own clock, {@code NOW(6)} at the statement, in UTC) instead
+     * of the source's: for MariaDB, whose binlog event times have whole seconds. Changes without
+     * the column in their after image (deletes) keep the source's commit time.
+     */
+    Opened withCommitTimeFrom(String column) {
+      Source<List<CaptureRecord>, CaptureControl> timed = capture.map(batch -> {
+        List<CaptureRecord> out = new java.util.ArrayList<>(batch.size());
+        for (CaptureRecord r : batch) {
+          out.add(r instanceof CaptureRecord.Change c && !c.event().snapshot() && c.event().after() != null
+              && c.event().after().get(column) instanceof String ts
+              ? new CaptureRecord.Change(commitAt(c.event(), utcMicros(ts))) : r);
+        }
+        return out;
+      });
+      return new Opened(tables, timed, maxBatchSize);
+    }
+
+    /** {@code YYYY-MM-DDTHH:MM:SS.ffffff} (a DATETIME(6) as the MariaDB source gives it), read as UTC → epoch micros. */
+    private static long utcMicros(String ts) {
+      java.time.Instant t = java.time.LocalDateTime.parse(ts.endsWith("Z") ? ts.substring(0, ts.length() - 1) : ts)
+          .toInstant(java.time.ZoneOffset.UTC);
+      return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+    }
+
+    private static ChangeEvent commitAt(ChangeEvent e, long micros) {
+      return new ChangeEvent(e.table(), e.op(), e.position(), e.txId(), e.txOrder(), micros, e.snapshot(), e.before(),
+          e.after(), e.unchangedToast(), e.updateDescription());
+    }
+  }
 
   public static void main(String[] args) throws Exception {
+    ActorSystem system = ActorSystem.create("reader", ConfigFactory.parseString("pekko.loglevel = WARNING")
+        .withFallback(ConfigFactory.load()));
+    try {
+      if (args.length > 0) {
+        runJob(system, parse(List.of(args)));
+      } else {
+        // jobs from the parent, one line of key=value arguments each, until it closes stdin
+        System.out.println("STARTED");
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          if (!line.isBlank()) {
+            runJob(system, parse(List.of(line.trim().split(" "))));
+          }
+        }
+      }
+    } finally {
+      system.terminate();
+    }
+    System.exit(0);
+  }
+
+  private static Map<String, String> parse(List<String> args) {
     Map<String, String> a = new LinkedHashMap<>();
     for (String arg : args) {
       int eq = arg.indexOf('=');
@@ -75,36 +141,48 @@ public final class SynclineReader {
       }
       a.put(arg.substring(0, eq), arg.substring(eq + 1));
     }
+    return a;
+  }
+
+  /**
+   * One job: opens the source and the sink, delivers {@code changes} events, prints the
+   * {@code DONE} line. Its CPU is this JVM's CPU over the job; its peak RSS is the JVM's VmHWM,
+   * reset at the job's start where the kernel allows it (so in a reused JVM it is the peak during
+   * this job, which still holds what earlier jobs left resident).
+   */
+  private static void runJob(ActorSystem system, Map<String, String> a) throws Exception {
     long changes = Long.parseLong(required(a, "changes"));
-    ActorSystem system = ActorSystem.create("reader", ConfigFactory.parseString("pekko.loglevel = WARNING")
-        .withFallback(ConfigFactory.load()));
-    try {
-      double cpu0 = BenchSupport.processCpuSeconds();
-      long t0 = System.nanoTime();
-      boolean snapshot = switch (required(a, "mode")) {
-        case "stream" -> false;
-        case "snapshot" -> true;
-        default -> throw new IllegalArgumentException("reader mode=" + a.get("mode") + ": use stream or snapshot");
-      };
-      Opened opened = switch (required(a, "db")) {
-        case "postgres" -> openPostgres(a, snapshot, system);
-        case "mariadb" -> openMariaDb(a, snapshot, system);
-        default -> throw new IllegalArgumentException("reader db=" + a.get("db") + ": use postgres or mariadb");
-      };
-      try (Transport sink = sink(a, system)) {
-        sink.prepare(opened.tables()).toCompletableFuture().get(1, TimeUnit.MINUTES);
-        CountingTransport counted = new CountingTransport(sink);
-        CaptureMetrics metrics = new CaptureMetrics();
-        long end = deliver(system, opened, counted, metrics, changes);
-        double cpu = BenchSupport.processCpuSeconds() - cpu0;
-        System.out.println(new ReaderProcess.Result((end - t0) / 1e9, changes, counted.bytes.sum(), cpu,
-            BenchSupport.peakRssKb(), metrics.lagMillis(0.5), metrics.lagMillis(0.99), System.currentTimeMillis()).line());
-        System.out.flush();
-      }
-    } finally {
-      system.terminate();
+    boolean reset = BenchSupport.resetPeakRss();
+    double cpu0 = BenchSupport.processCpuSeconds();
+    long t0 = System.nanoTime();
+    boolean snapshot = switch (required(a, "mode")) {
+      case "stream" -> false;
+      case "snapshot" -> true;
+      default -> throw new IllegalArgumentException("reader mode=" + a.get("mode") + ": use stream or snapshot");
+    };
+    Opened opened = switch (required(a, "db")) {
+      case "postgres" -> openPostgres(a, snapshot);
+      case "mariadb" -> openMariaDb(a, snapshot);
+      default -> throw new IllegalArgumentException("reader db=" + a.get("db") + ": use postgres or mariadb");
+    };
+    String commitTime = a.getOrDefault("commit-time", "source");
+    if (!commitTime.equals("source")) {
+      opened = opened.withCommitTimeFrom(commitTime);
     }
-    System.exit(0);
+    try (Transport sink = sink(a, system)) {
+      sink.prepare(opened.tables()).toCompletableFuture().get(1, TimeUnit.MINUTES);
+      CountingTransport counted = new CountingTransport(sink);
+      CaptureMetrics metrics = new CaptureMetrics();
+      CaptureMetrics steady = new CaptureMetrics();
+      long warmup = Long.parseLong(a.getOrDefault("warmup-events", "0"));
+      long end = deliver(system, opened, counted, metrics, steady, warmup, changes);
+      double cpu = BenchSupport.processCpuSeconds() - cpu0;
+      System.out.println(new ReaderProcess.Result((end - t0) / 1e9, changes, counted.bytes.sum(), cpu,
+          BenchSupport.peakRssKb(), reset, steady.lagMillis(0.5), steady.lagMillis(0.99), steady.lagMillis(1.0),
+          metrics.lagMillis(0.99), metrics.lagMillis(1.0),
+          System.currentTimeMillis()).line());
+      System.out.flush();
+    }
   }
 
   private static String required(Map<String, String> a, String key) {
@@ -115,7 +193,7 @@ public final class SynclineReader {
     return v;
   }
 
-  private static Opened openPostgres(Map<String, String> a, boolean snapshot, ActorSystem system) {
+  private static Opened openPostgres(Map<String, String> a, boolean snapshot) {
     PgSourceSettings settings = PgSourceSettings.create(ConfigFactory.parseMap(Map.of(
             "name", "bench", "host", "localhost", "port", Integer.parseInt(required(a, "port")),
             "database", required(a, "database"), "user", "postgres",
@@ -124,11 +202,11 @@ public final class SynclineReader {
             "snapshot-mode", snapshot ? "initial" : "never", "create-publication", false)),
         ConfigFactory.load().getConfig("syncline.source-defaults.postgres"));
     List<PgTable> tables = PgCapture.prepare(settings);
-    var capture = PgCapture.source(settings, new PgStart(tables, Map.of())).preMaterialize(system);
-    return new Opened(tables.stream().map(PgTable::ref).toList(), capture, settings.maxBatchSize());
+    return new Opened(tables.stream().map(PgTable::ref).toList(), PgCapture.source(settings, new PgStart(tables, Map.of())),
+        settings.maxBatchSize());
   }
 
-  private static Opened openMariaDb(Map<String, String> a, boolean snapshot, ActorSystem system) {
+  private static Opened openMariaDb(Map<String, String> a, boolean snapshot) {
     MySqlSourceSettings settings = MySqlSourceSettings.create(ConfigFactory.parseMap(Map.of(
             "name", "bench", "host", "127.0.0.1", "port", Integer.parseInt(required(a, "port")), "user", "root",
             "include-tables", List.of(required(a, "database") + ".t"),
@@ -143,16 +221,25 @@ public final class SynclineReader {
           BinlogPosition.COMPLETE, null);
       tables.forEach(t -> recorded.put(t, new TableStart(before, true)));
     }
-    return new Opened(tables, source.open(recorded).preMaterialize(system), settings.maxBatchSize());
+    return new Opened(tables, source.open(recorded), settings.maxBatchSize());
   }
 
   private static Transport sink(Map<String, String> a, ActorSystem system) {
     return switch (required(a, "sink")) {
       case "noop" -> new NoopTransport();
       case "jsonl" -> JsonLinesTransport.create(system, new JsonLinesTransport.Settings(Path.of(required(a, "dir")), false, false));
-      case "kafka" -> KafkaTransport.create(system,
-          KafkaSettings.defaults(required(a, "bootstrap")).withTopicPrefix(required(a, "topic-prefix"))
-              .withPartitions(Integer.parseInt(a.getOrDefault("partitions", "1"))));
+      case "kafka" -> {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        a.forEach((k, v) -> {
+          if (k.startsWith("producer.")) {
+            overrides.put(k.substring("producer.".length()), v);
+          }
+        });
+        yield KafkaTransport.create(system, KafkaSettings.defaults(required(a, "bootstrap"))
+            .withTopicPrefix(required(a, "topic-prefix"))
+            .withPartitions(Integer.parseInt(a.getOrDefault("partitions", "1")))
+            .withProducerOverrides(overrides));
+      }
       default -> throw new IllegalArgumentException("reader sink=" + a.get("sink") + ": use noop, jsonl or kafka");
     };
   }
@@ -163,17 +250,23 @@ public final class SynclineReader {
    *
    * @return {@link System#nanoTime()} when the last event was delivered
    */
-  private static long deliver(ActorSystem system, Opened opened, Transport sink, CaptureMetrics metrics, long changes)
+  private static long deliver(ActorSystem system, Opened opened, Transport sink, CaptureMetrics metrics,
+      CaptureMetrics steady, long warmup, long changes)
       throws Exception {
-    CaptureControl control = opened.capture().first();
+    Pair<CaptureControl, Source<List<CaptureRecord>, NotUsed>> capture = DeliveryPipeline.preMaterialize(opened.capture(), system);
+    CaptureControl control = capture.first();
     AtomicLong delivered = new AtomicLong();
     CompletableFuture<Long> finished = new CompletableFuture<>();
-    Pair<UniqueKillSwitch, CompletionStage<Done>> run = opened.capture().second()
+    Pair<UniqueKillSwitch, CompletionStage<Done>> run = capture.second()
         .viaMat(KillSwitches.single(), Keep.right())
         .via(DeliveryPipeline.flow(sink, Map.of(), metrics, opened.maxBatchSize()))
         .map((Progress p) -> {
           if (p.ack() != null) {
             control.acknowledge(p.ack());
+          }
+          long before = delivered.get();
+          if (before >= warmup) {
+            steady.delivered(p); // lag of the batches delivered once the warm-up's events are through
           }
           if (delivered.addAndGet(p.events()) >= changes) {
             finished.complete(System.nanoTime());
@@ -181,6 +274,7 @@ public final class SynclineReader {
           return p;
         })
         .toMat(Sink.ignore(), Keep.both())
+        .addAttributes(DeliveryPipeline.BATCH_BUFFERS)
         .run(system);
     run.second().whenComplete((d, e) -> finished.completeExceptionally(
         e != null ? e : new IllegalStateException("the capture stream ended after " + delivered.get() + " events")));

@@ -171,13 +171,14 @@ public final class SourceReader {
     Pair<CaptureControl, Source<List<CaptureRecord>, org.apache.pekko.NotUsed>> pre;
     Pair<UniqueKillSwitch, CompletionStage<Done>> running;
     try {
-      pre = source.open(l.recorded(), l.incremental()).preMaterialize(system);
+      pre = DeliveryPipeline.preMaterialize(source.open(l.recorded(), l.incremental()), system);
       CaptureControl control = pre.first();
       running = pre.second()
           .viaMat(KillSwitches.single(), Keep.right())
           .via(DeliveryPipeline.flow(transport, committed, metrics, source.maxBatchSize()))
           .via(recordAndAcknowledge(control, l.recorded().keySet()))
           .toMat(Sink.ignore(), Keep.both())
+          .addAttributes(DeliveryPipeline.BATCH_BUFFERS)
           .run(system);
     } catch (RuntimeException e) {
       return onFailed(new Failed("start", e));

@@ -245,6 +245,27 @@ class KafkaTransportIT {
   }
 
   @Test
+  void shouldFailTheStreamAndNeverPassThroughABatchWithARecordKafkaRefuses() throws Exception {
+    TableRef t1 = table("refused", "rows");
+    KafkaSettings small = settings(1).withProducerOverrides(Map.of("max.request.size", "10000"));
+    List<OutRecord> good = List.of(new OutRecord(t1, utf8("{\"id\":1}"), utf8("ok")));
+    List<OutRecord> refused = List.of(new OutRecord(t1, utf8("{\"id\":2}"), utf8("fine")),
+        new OutRecord(t1, utf8("{\"id\":3}"), new byte[20_000])); // over max.request.size
+    try (KafkaTransport t = KafkaTransport.create(system, small)) {
+      t.prepare(List.of(t1)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      Pair<TestPublisher.Probe<Outgoing<Integer>>, TestSubscriber.Probe<Integer>> probes =
+          TestSource.<Outgoing<Integer>>probe(system).via(t.<Integer>flow()).toMat(TestSink.probe(system), Keep.both())
+              .run(system);
+      TestSubscriber.Probe<Integer> out = probes.second().request(10);
+      probes.first().sendNext(new Outgoing<>(good, 1));
+      assertThat(out.expectNext(Duration.ofSeconds(30))).isEqualTo(1);
+      // the refused record fails the stream: its batch (whose first record Kafka took) never passes through
+      probes.first().sendNext(new Outgoing<>(refused, 2));
+      assertThat(out.expectError()).hasStackTraceContaining("RecordTooLargeException");
+    }
+  }
+
+  @Test
   void shouldFailTheStreamWhenTheBrokerIsUnreachable() throws Exception {
     int closedPort;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
