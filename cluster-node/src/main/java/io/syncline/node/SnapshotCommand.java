@@ -3,7 +3,7 @@ package io.syncline.node;
 import com.typesafe.config.Config;
 import io.syncline.streams.capture.CaptureSource;
 import io.syncline.streams.snapshot.incremental.IncrementalSnapshots;
-import io.syncline.streams.snapshot.incremental.KeyRange;
+import io.syncline.streams.snapshot.incremental.KeyBounds;
 import java.util.Arrays;
 import java.util.List;
 
@@ -20,7 +20,7 @@ final class SnapshotCommand {
    * @param tables {@code schema.table} ({@code database.table} for MySQL/MariaDB), in reading order
    * @param stop write {@code stop-snapshot} for the tables (all queued tables when none) instead
    */
-  record Request(String source, List<String> tables, KeyRange range, boolean stop) {
+  record Request(String source, List<String> tables, KeyBounds range, boolean stop) {
     Request {
       if (source == null || source.isBlank()) {
         throw new IllegalArgumentException("snapshot: --source NAME is required (a name from syncline.sources)");
@@ -38,7 +38,7 @@ final class SnapshotCommand {
     static Request parse(String source, String tables, String from, String to, boolean stop) {
       List<String> t = tables == null ? List.of()
           : Arrays.stream(tables.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-      return new Request(source, t, new KeyRange(from, to), stop);
+      return new Request(source, t, new KeyBounds(from, to), stop);
     }
   }
 

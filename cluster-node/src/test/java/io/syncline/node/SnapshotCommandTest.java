@@ -3,7 +3,7 @@ package io.syncline.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.syncline.streams.snapshot.incremental.KeyRange;
+import io.syncline.streams.snapshot.incremental.KeyBounds;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +14,7 @@ class SnapshotCommandTest {
   void shouldReadTablesInOrderAndTheKeyRange() {
     SnapshotCommand.Request r = SnapshotCommand.Request.parse("shop", "public.orders, public.customers", "10", null, false);
     assertThat(r.tables()).containsExactly("public.orders", "public.customers");
-    assertThat(r.range()).isEqualTo(new KeyRange("10", null));
+    assertThat(r.range()).isEqualTo(new KeyBounds("10", null));
     assertThat(r.stop()).isFalse();
   }
 

@@ -378,7 +378,8 @@ public final class EnvelopeEncoder {
     }
   }
 
-  private static void writeDouble(JsonGenerator g, double d) throws IOException {
+  /** A double as JSON: a number, or the strings {@code NaN}, {@code Infinity}, {@code -Infinity} (docs/type-mapping.md). */
+  public static void writeDouble(JsonGenerator g, double d) throws IOException {
     if (Double.isNaN(d)) {
       g.writeString("NaN");
     } else if (d == Double.POSITIVE_INFINITY) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.util.BufferRecycler;
+import io.syncline.streams.envelope.EnvelopeEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -72,7 +73,7 @@ public final class BsonJson {
   /** Writes one BSON value with {@code g}. */
   public static void write(JsonGenerator g, BsonValue v) throws IOException {
     switch (v.getBsonType()) {
-      case DOUBLE -> writeDouble(g, v.asDouble().getValue());
+      case DOUBLE -> EnvelopeEncoder.writeDouble(g, v.asDouble().getValue());
       case STRING -> g.writeString(v.asString().getValue());
       case DOCUMENT -> writeDocument(g, v.asDocument());
       case ARRAY -> {
@@ -154,18 +155,6 @@ public final class BsonJson {
       write(g, field.getValue());
     }
     g.writeEndObject();
-  }
-
-  private static void writeDouble(JsonGenerator g, double d) throws IOException {
-    if (Double.isNaN(d)) {
-      g.writeString("NaN");
-    } else if (d == Double.POSITIVE_INFINITY) {
-      g.writeString("Infinity");
-    } else if (d == Double.NEGATIVE_INFINITY) {
-      g.writeString("-Infinity");
-    } else {
-      g.writeNumber(d);
-    }
   }
 
   private static void writeBinary(JsonGenerator g, BsonBinary b) throws IOException {

@@ -3,7 +3,7 @@ package io.syncline.streams.mysql;
 import io.syncline.streams.mysql.MySqlSourceException.Reason;
 import io.syncline.streams.mysql.types.JdbcCells;
 import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
-import io.syncline.streams.snapshot.incremental.KeyRange;
+import io.syncline.streams.snapshot.incremental.KeyBounds;
 import io.syncline.streams.snapshot.incremental.Signal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -113,7 +113,7 @@ public final class MySqlSignalTable {
    * Checks an incremental-snapshot request (the tables are captured, the signal table is writable,
    * a range needs a single-column key) and writes its {@code execute-snapshot} signal.
    */
-  public static void request(MySqlSourceSettings settings, String id, List<String> tables, KeyRange range,
+  public static void request(MySqlSourceSettings settings, String id, List<String> tables, KeyBounds range,
       String data) {
     requireSignalTable(settings);
     try (Connection c = MySqlCatalog.connect(settings)) {

@@ -71,7 +71,7 @@ public final class PgSignalTable {
    * a range needs a single-column key) and writes its {@code execute-snapshot} signal.
    */
   public static void request(PgSourceSettings settings, String id, List<String> tables,
-      io.syncline.streams.snapshot.incremental.KeyRange range, String data) {
+      io.syncline.streams.snapshot.incremental.KeyBounds range, String data) {
     requireSignalTable(settings);
     PgConnector connector = new PgConnector(settings);
     try (Connection c = connector.connect()) {

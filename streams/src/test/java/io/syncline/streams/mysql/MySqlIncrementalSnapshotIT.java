@@ -10,7 +10,7 @@ import io.syncline.embedded.MariaDbServer;
 import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.streams.capture.SourceRun;
 import io.syncline.streams.snapshot.incremental.IncrementalSnapshots;
-import io.syncline.streams.snapshot.incremental.KeyRange;
+import io.syncline.streams.snapshot.incremental.KeyBounds;
 import io.syncline.streams.testing.CollectingTransport;
 import io.syncline.streams.transport.OutRecord;
 import java.io.IOException;
@@ -116,7 +116,7 @@ class MySqlIncrementalSnapshotIT {
     Thread writers = new Thread(() -> write(stop, writes), "items-writer");
     writers.start();
     await(() -> writes.get() > 50, "writers under way");
-    String signal = IncrementalSnapshots.request(source, List.of(DB + ".items"), KeyRange.ALL);
+    String signal = IncrementalSnapshots.request(source, List.of(DB + ".items"), KeyBounds.ALL);
     await(() -> finished(run, signal), "incremental snapshot of items finished");
     stop.set(true);
     writers.join();
@@ -142,7 +142,7 @@ class MySqlIncrementalSnapshotIT {
     MySqlCaptureSource source = source("my-ranged", "ranged", Map.of());
     SourceRun run = start(source, IncrementalSnapshotState.EMPTY);
     awaitStreaming(run, "INSERT INTO ranged VALUES (1000000 + FLOOR(RAND() * 1000000), 'probe')");
-    String signal = IncrementalSnapshots.request(source, List.of(DB + ".ranged"), new KeyRange("1000", "2499"));
+    String signal = IncrementalSnapshots.request(source, List.of(DB + ".ranged"), new KeyBounds("1000", "2499"));
     await(() -> finished(run, signal), "range snapshot finished");
     List<Long> keys = delivered(run).stream().filter(d -> d.op().equals("r")).map(d -> d.key().get("id").asLong())
         .toList();
@@ -156,7 +156,7 @@ class MySqlIncrementalSnapshotIT {
     MySqlCaptureSource source = source("my-resumed", "resumed", Map.of());
     SourceRun first = start(source, IncrementalSnapshotState.EMPTY);
     awaitStreaming(first, "UPDATE resumed SET v = v + 1 WHERE id = 6000");
-    String signal = IncrementalSnapshots.request(source, List.of(DB + ".resumed"), KeyRange.ALL);
+    String signal = IncrementalSnapshots.request(source, List.of(DB + ".resumed"), KeyBounds.ALL);
     await(() -> midway(first) != null, "a recorded state in the middle of the table");
     IncrementalSnapshotState recorded = midway(first);
     first.close();
@@ -177,16 +177,16 @@ class MySqlIncrementalSnapshotIT {
   void shouldRefuseRequestsItCannotServe() {
     server.execute(DB, "CREATE TABLE other (id int PRIMARY KEY)", "CREATE TABLE pairs (a int, b int, PRIMARY KEY (a, b))");
     MySqlCaptureSource source = source("my-refuse", "pairs", Map.of());
-    assertThatThrownBy(() -> IncrementalSnapshots.request(source, List.of(DB + ".other"), KeyRange.ALL))
+    assertThatThrownBy(() -> IncrementalSnapshots.request(source, List.of(DB + ".other"), KeyBounds.ALL))
         .hasMessageContaining("does not capture table 'incsnap.other'");
-    assertThatThrownBy(() -> IncrementalSnapshots.request(source, List.of(DB + ".pairs"), new KeyRange("1", "2")))
+    assertThatThrownBy(() -> IncrementalSnapshots.request(source, List.of(DB + ".pairs"), new KeyBounds("1", "2")))
         .hasMessageContaining("single-column key");
     MySqlCaptureSource missing = source("my-missing", "pairs", Map.of("signal-table", DB + ".no_such_signals"));
     assertThatThrownBy(missing::prepare).hasMessageContaining("CREATE TABLE `incsnap`.`no_such_signals`");
 
     server.createUser("incsnap_ro", "pw", "SELECT ON incsnap.*", "REPLICATION SLAVE, REPLICATION CLIENT ON *.*");
     MySqlCaptureSource readOnly = source("my-ro", "pairs", Map.of("user", "incsnap_ro", "password", "pw"));
-    assertThatThrownBy(() -> IncrementalSnapshots.request(readOnly, List.of(DB + ".pairs"), KeyRange.ALL))
+    assertThatThrownBy(() -> IncrementalSnapshots.request(readOnly, List.of(DB + ".pairs"), KeyBounds.ALL))
         .hasMessageContaining("GRANT SELECT, INSERT, UPDATE ON `incsnap`.`syncline_signals` TO 'incsnap_ro'@'%'");
     server.createUser("incsnap_rw", "pw", "SELECT ON incsnap.*", "REPLICATION SLAVE, REPLICATION CLIENT ON *.*",
         "INSERT, UPDATE ON incsnap.syncline_signals");

@@ -8,7 +8,7 @@ import io.syncline.persistence.IncrementalSnapshotState;
 import io.syncline.streams.capture.SourceRun;
 import io.syncline.streams.postgres.CaptureHarness.Delivered;
 import io.syncline.streams.snapshot.incremental.IncrementalSnapshots;
-import io.syncline.streams.snapshot.incremental.KeyRange;
+import io.syncline.streams.snapshot.incremental.KeyBounds;
 import io.syncline.streams.testing.CollectingTransport;
 import io.syncline.streams.transport.OutRecord;
 import java.sql.Connection;
@@ -95,7 +95,7 @@ class PgIncrementalSnapshotIT {
     Thread writers = new Thread(() -> write(stop, writes), "items-writer");
     writers.start();
     await(() -> writes.get() > 50, "writers under way");
-    String signal = IncrementalSnapshots.request(source, List.of("public.items"), KeyRange.ALL);
+    String signal = IncrementalSnapshots.request(source, List.of("public.items"), KeyBounds.ALL);
     await(() -> finished(run, signal), "incremental snapshot of public.items finished");
     stop.set(true);
     writers.join();
@@ -125,7 +125,7 @@ class PgIncrementalSnapshotIT {
         "INSERT INTO public.ranged SELECT g, 'v' || g FROM generate_series(1, 5000) g");
     PgCaptureSource source = source("inc-ranged", "public.ranged");
     SourceRun run = start(source, IncrementalSnapshotState.EMPTY);
-    String signal = IncrementalSnapshots.request(source, List.of("public.ranged"), new KeyRange("1000", "2499"));
+    String signal = IncrementalSnapshots.request(source, List.of("public.ranged"), new KeyBounds("1000", "2499"));
     await(() -> finished(run, signal), "range snapshot finished");
     List<Long> keys = delivered(run).stream().filter(d -> d.op().equals("r")).map(d -> d.key().get("id").asLong()).toList();
     assertThat(keys).hasSize(1500).doesNotHaveDuplicates().allMatch(k -> k >= 1000 && k <= 2499);
@@ -138,7 +138,7 @@ class PgIncrementalSnapshotIT {
         "INSERT INTO public.resumed SELECT g, g FROM generate_series(1, 6000) g");
     PgCaptureSource source = source("inc-resumed", "public.resumed");
     SourceRun first = start(source, IncrementalSnapshotState.EMPTY);
-    String signal = IncrementalSnapshots.request(source, List.of("public.resumed"), KeyRange.ALL);
+    String signal = IncrementalSnapshots.request(source, List.of("public.resumed"), KeyBounds.ALL);
     // the run stops (crashes) once a state in the middle of the table was recorded
     await(() -> midway(first) != null, "a recorded state in the middle of the table");
     IncrementalSnapshotState recorded = midway(first);
@@ -160,21 +160,21 @@ class PgIncrementalSnapshotIT {
   void shouldRefuseRequestsItCannotServe() {
     pg.execute(DB, "CREATE TABLE public.other (id int PRIMARY KEY)", "CREATE TABLE public.pairs (a int, b int, PRIMARY KEY (a, b))");
     PgCaptureSource source = source("inc-refuse", "public.pairs");
-    assertThatThrownBy(() -> IncrementalSnapshots.request(source, List.of("public.other"), KeyRange.ALL))
+    assertThatThrownBy(() -> IncrementalSnapshots.request(source, List.of("public.other"), KeyBounds.ALL))
         .hasMessageContaining("does not capture table 'public.other'");
-    assertThatThrownBy(() -> IncrementalSnapshots.request(source, List.of("public.pairs"), new KeyRange("1", "2")))
+    assertThatThrownBy(() -> IncrementalSnapshots.request(source, List.of("public.pairs"), new KeyBounds("1", "2")))
         .hasMessageContaining("single-column key");
     PgCaptureSource missing = new PgCaptureSource(CaptureHarness.settings(pg, DB, "inc-missing", List.of("public.pairs"),
         Map.of("signal-table", "public.no_such_signals")));
     assertThatThrownBy(missing::prepare).hasMessageContaining("CREATE TABLE \"public\".\"no_such_signals\"");
     PgCaptureSource off = new PgCaptureSource(CaptureHarness.settings(pg, DB, "inc-off", List.of("public.pairs"), Map.of()));
-    assertThatThrownBy(() -> IncrementalSnapshots.request(off, List.of("public.pairs"), KeyRange.ALL))
+    assertThatThrownBy(() -> IncrementalSnapshots.request(off, List.of("public.pairs"), KeyBounds.ALL))
         .hasMessageContaining("has no signal table");
     pg.execute(DB, "CREATE ROLE incsnap_reader LOGIN PASSWORD 'pw' REPLICATION",
         "GRANT SELECT ON ALL TABLES IN SCHEMA public TO incsnap_reader");
     PgCaptureSource readOnly = new PgCaptureSource(CaptureHarness.settings(pg, DB, "inc-ro", List.of("public.pairs"),
         Map.of("signal-table", SIGNALS, "user", "incsnap_reader", "password", "pw", "create-publication", false)));
-    assertThatThrownBy(() -> IncrementalSnapshots.request(readOnly, List.of("public.pairs"), KeyRange.ALL))
+    assertThatThrownBy(() -> IncrementalSnapshots.request(readOnly, List.of("public.pairs"), KeyBounds.ALL))
         .hasMessageContaining("GRANT SELECT, INSERT, UPDATE ON \"public\".\"syncline_signals\" TO \"incsnap_reader\"");
   }
 

@@ -1,6 +1,7 @@
 package io.syncline.streams.postgres.types;
 
 import io.syncline.streams.event.JsonText;
+import io.syncline.streams.event.TimeText;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -263,7 +264,7 @@ public final class PgValueConverters {
     LocalDateTime utc = LocalDateTime.of(year, month, day, hour, minute, second, micros * 1000)
         .minusSeconds(offsetSeconds);
     StringBuilder out = new StringBuilder(30);
-    appendYear(out, utc.getYear());
+    TimeText.appendYear(out, utc.getYear());
     out.append('-');
     pad2(out, utc.getMonthValue());
     out.append('-');
@@ -363,7 +364,7 @@ public final class PgValueConverters {
     if (dash < 0 || to - dash != 6 || text.charAt(dash + 3) != '-') {
       throw new IllegalArgumentException("not a " + type + ": expected YYYY-MM-DD");
     }
-    appendYear(out, parseYear(text, from, to, bc, type));
+    TimeText.appendYear(out, parseYear(text, from, to, bc, type));
     out.append(text, dash, to);
   }
 
@@ -380,28 +381,6 @@ public final class PgValueConverters {
       throw new IllegalArgumentException("not a " + type + ": malformed year");
     }
     return bc ? 1 - year : year;
-  }
-
-  /** {@code YYYY} for 0..9999, {@code -YYYY} before year 0, {@code +YYYYY} after 9999 (ISO-8601 expanded). */
-  private static void appendYear(StringBuilder out, int year) {
-    if (year > 9999) {
-      out.append('+').append(year);
-      return;
-    }
-    if (year < 0) {
-      out.append('-');
-      year = -year;
-    }
-    if (year < 1000) {
-      out.append('0');
-      if (year < 100) {
-        out.append('0');
-        if (year < 10) {
-          out.append('0');
-        }
-      }
-    }
-    out.append(year);
   }
 
   private static int digits(String text, int at, int n, String type) {

@@ -27,11 +27,11 @@ public final class IncrementalSnapshots {
    * Asks {@code source} to read {@code tables} again, in that order.
    *
    * @param tables {@code schema.table} ({@code database.table} for MySQL/MariaDB)
-   * @param range keys to read (single-column keys only), or {@link KeyRange#ALL}
+   * @param range keys to read (single-column keys only), or {@link KeyBounds#ALL}
    * @return the signal's id
    * @throws IllegalArgumentException naming what is wrong and the fix
    */
-  public static String request(CaptureSource source, List<String> tables, KeyRange range) {
+  public static String request(CaptureSource source, List<String> tables, KeyBounds range) {
     if (tables.isEmpty()) {
       throw new IllegalArgumentException("name at least one table to snapshot");
     }
@@ -64,7 +64,7 @@ public final class IncrementalSnapshots {
   }
 
   /** The {@code data} of an {@code execute-snapshot} signal. */
-  static String executeData(List<String> tables, KeyRange range) {
+  static String executeData(List<String> tables, KeyBounds range) {
     ObjectNode o = JSON.createObjectNode();
     tables.forEach(o.putArray("data-collections")::add);
     o.put("type", "incremental");

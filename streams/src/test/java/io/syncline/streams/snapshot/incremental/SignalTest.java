@@ -16,7 +16,7 @@ class SignalTest {
 
   @Test
   void shouldWriteTheDataItReads() {
-    String data = IncrementalSnapshots.executeData(List.of("db.t"), new KeyRange("1", null));
+    String data = IncrementalSnapshots.executeData(List.of("db.t"), new KeyBounds("1", null));
     assertThat(Signal.parse("x", "execute-snapshot", data))
         .isEqualTo(new Signal.ExecuteSnapshot("x", List.of("db.t"), "1", null));
   }
