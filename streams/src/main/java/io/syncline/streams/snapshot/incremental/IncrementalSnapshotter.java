@@ -58,6 +58,8 @@ public final class IncrementalSnapshotter implements AutoCloseable {
 
   private final String source;
   private final String signalTable;
+  private final String signalSchemaPart;
+  private final String signalTablePart;
   private final Map<String, TableRef> captured;
   private final ChunkReader reader;
   private final Executor executor;
@@ -77,6 +79,9 @@ public final class IncrementalSnapshotter implements AutoCloseable {
       Executor executor, int chunkSize, IncrementalSnapshotState resume) {
     this.source = source;
     this.signalTable = signalTable;
+    int dot = signalTable.indexOf('.');
+    this.signalSchemaPart = signalTable.substring(0, Math.max(dot, 0));
+    this.signalTablePart = signalTable.substring(dot + 1);
     this.captured = Map.copyOf(captured);
     this.reader = reader;
     this.executor = executor;
@@ -91,7 +96,8 @@ public final class IncrementalSnapshotter implements AutoCloseable {
 
   /** True for a change of the signal table (never delivered). */
   public boolean isSignal(TableRef table) {
-    return table.qualifiedName().equals(signalTable);
+    // compared by parts: this runs for every streamed change, and qualifiedName() builds a string
+    return table.table().equals(signalTablePart) && table.schema().equals(signalSchemaPart);
   }
 
   public IncrementalSnapshotState state() {
