@@ -4,7 +4,7 @@ package io.syncline.streams.mongo;
  * A MongoDB source cannot run as configured. The message names the source, the collection or
  * setting, what is wrong and the fix; it never contains a password.
  */
-public final class MongoSourceException extends RuntimeException {
+public final class MongoSourceException extends RuntimeException implements io.syncline.streams.capture.Failures.Classified {
 
   /** What went wrong, so callers and tests can tell the cases apart. */
   public enum Reason {
@@ -33,5 +33,14 @@ public final class MongoSourceException extends RuntimeException {
 
   public Reason reason() {
     return reason;
+  }
+
+  /**
+   * Retried with backoff: the server may come back ({@code UNREACHABLE/SNAPSHOT_TOO_OLD/OTHER}: a new snapshot point); every other reason needs
+   * someone to act, and stops the source with this message.
+   */
+  @Override
+  public boolean retryable() {
+    return reason == Reason.UNREACHABLE || reason == Reason.SNAPSHOT_TOO_OLD || reason == Reason.OTHER;
   }
 }

@@ -4,7 +4,7 @@ package io.syncline.streams.mysql;
  * A MySQL/MariaDB source cannot run as configured. The message names the source, what is wrong and
  * the fix; it never contains a password.
  */
-public final class MySqlSourceException extends RuntimeException {
+public final class MySqlSourceException extends RuntimeException implements io.syncline.streams.capture.Failures.Classified {
 
   /** What went wrong, so callers and tests can tell the cases apart. */
   public enum Reason {
@@ -40,5 +40,14 @@ public final class MySqlSourceException extends RuntimeException {
 
   public Reason reason() {
     return reason;
+  }
+
+  /**
+   * Retried with backoff: the server may come back ({@code UNREACHABLE/OTHER}); every other reason needs
+   * someone to act, and stops the source with this message.
+   */
+  @Override
+  public boolean retryable() {
+    return reason == Reason.UNREACHABLE || reason == Reason.OTHER;
   }
 }

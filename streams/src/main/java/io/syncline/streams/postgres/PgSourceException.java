@@ -4,7 +4,7 @@ package io.syncline.streams.postgres;
  * A PostgreSQL source cannot run as configured. The message names the source, the thing that is
  * wrong and the fix; it never contains a password.
  */
-public final class PgSourceException extends RuntimeException {
+public final class PgSourceException extends RuntimeException implements io.syncline.streams.capture.Failures.Classified {
 
   /** What went wrong, so callers (and tests) can tell the cases apart without parsing text. */
   public enum Reason {
@@ -37,5 +37,14 @@ public final class PgSourceException extends RuntimeException {
 
   public Reason reason() {
     return reason;
+  }
+
+  /**
+   * Retried with backoff: the server may come back ({@code UNREACHABLE/SLOT_IN_USE/OTHER}); every other reason needs
+   * someone to act, and stops the source with this message.
+   */
+  @Override
+  public boolean retryable() {
+    return reason == Reason.UNREACHABLE || reason == Reason.SLOT_IN_USE || reason == Reason.OTHER;
   }
 }
