@@ -39,15 +39,20 @@ public final class KafkaServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
   private static KafkaServer shared;
 
-  private final Server server;
+  private final Properties props;
+  private Server server;
+  private boolean running;
   private final String bootstrapServers;
   private final Path logDir;
   private final boolean deleteOnClose;
   private final int extraPort;
   private boolean closed;
 
-  private KafkaServer(Server server, String bootstrapServers, Path logDir, boolean deleteOnClose, int extraPort) {
+  private KafkaServer(Properties props, Server server, String bootstrapServers, Path logDir, boolean deleteOnClose,
+      int extraPort) {
+    this.props = props;
     this.server = server;
+    this.running = true;
     this.extraPort = extraPort;
     this.bootstrapServers = bootstrapServers;
     this.logDir = logDir;
@@ -126,13 +131,7 @@ public final class KafkaServer implements AutoCloseable {
       }
 
       format(dir, props);
-      Server server = newRaftServer(props);
-      try {
-        server.startup(); // returns once the broker is registered and unfenced
-      } catch (RuntimeException e) {
-        server.shutdown();
-        throw e;
-      }
+      Server server = startServer(props);
       String bootstrap = "127.0.0.1:" + brokerPort;
       log.info("Kafka broker (KRaft) started on {} in {} ms, log dir {}", bootstrap,
           (System.nanoTime() - t0) / 1_000_000, dir);
@@ -140,10 +139,57 @@ public final class KafkaServer implements AutoCloseable {
         log.info("Kafka broker listener {} on {}:{}, advertised as {}:{}", extra.name(), extra.bindHost(), extraPort,
             extra.advertisedHost(), extra.advertisedPort() == 0 ? extraPort : extra.advertisedPort());
       }
-      return new KafkaServer(server, bootstrap, dir, temporary, extraPort);
+      return new KafkaServer(props, server, bootstrap, dir, temporary, extraPort);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the embedded Kafka broker", e);
     }
+  }
+
+  private static Server startServer(Properties props) {
+    Server server = newRaftServer(props);
+    try {
+      server.startup(); // returns once the broker is registered and unfenced
+    } catch (RuntimeException e) {
+      server.shutdown();
+      throw e;
+    }
+    return server;
+  }
+
+  /**
+   * Stops the broker as a server going down does, keeping its log directory: clients see it gone
+   * until {@link #startAgain()}. For fault tests.
+   */
+  public synchronized void stop() {
+    if (!running) {
+      return;
+    }
+    running = false;
+    long t0 = System.nanoTime();
+    try {
+      server.shutdown();
+      server.awaitShutdown();
+    } catch (RuntimeException e) {
+      log.warn("embedded Kafka broker did not stop cleanly: {}", e.toString());
+    }
+    log.info("Kafka broker on {} stopped in {} ms (log dir kept)", bootstrapServers, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * Starts the broker stopped by {@link #stop()} again on the same ports and log directory, with
+   * its topics and records.
+   */
+  public synchronized void startAgain() {
+    if (closed) {
+      throw new IllegalStateException("the embedded Kafka broker on " + bootstrapServers + " is closed");
+    }
+    if (running) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    server = startServer(props);
+    running = true;
+    log.info("Kafka broker (KRaft) started again on {} in {} ms", bootstrapServers, (System.nanoTime() - t0) / 1_000_000);
   }
 
   /**
@@ -195,7 +241,12 @@ public final class KafkaServer implements AutoCloseable {
     return p;
   }
 
-  /** Runs {@code kafka-storage format --ignore-formatted} on the directory (what the shell script does). */
+  /**
+   * Runs {@code kafka-storage format --ignore-formatted} on the directory (what the shell script
+   * does). A directory formatted before keeps its cluster id: the broker refuses a directory whose
+   * {@code meta.properties} names another cluster than its configuration, so a new random id would
+   * make a kept directory unusable.
+   */
   private static void format(Path dir, Properties props) throws IOException {
     Path propertiesFile = dir.resolve("server.properties");
     try (OutputStream out = Files.newOutputStream(propertiesFile)) {
@@ -206,12 +257,28 @@ public final class KafkaServer implements AutoCloseable {
     try (PrintStream ps = new PrintStream(output, true, StandardCharsets.UTF_8)) {
       rc = StorageTool.execute(new String[] {
           "format", "--config", propertiesFile.toString(),
-          "--cluster-id", Uuid.randomUuid().toString(), "--ignore-formatted"}, ps);
+          "--cluster-id", clusterId(dir), "--ignore-formatted"}, ps);
     }
     if (rc != 0) {
       throw new IllegalStateException("formatting the Kafka log directory " + dir + " failed (exit " + rc + "): "
           + output.toString(StandardCharsets.UTF_8).trim());
     }
+  }
+
+  /** The cluster id of an already formatted directory, or a new random one. */
+  private static String clusterId(Path dir) throws IOException {
+    Path meta = dir.resolve("meta.properties");
+    if (Files.exists(meta)) {
+      Properties p = new Properties();
+      try (var in = Files.newInputStream(meta)) {
+        p.load(in);
+      }
+      String id = p.getProperty("cluster.id");
+      if (id != null && !id.isBlank()) {
+        return id;
+      }
+    }
+    return Uuid.randomUuid().toString();
   }
 
   private static int freePort() throws IOException {
@@ -244,11 +311,14 @@ public final class KafkaServer implements AutoCloseable {
     }
     closed = true;
     long t0 = System.nanoTime();
-    try {
-      server.shutdown();
-      server.awaitShutdown();
-    } catch (RuntimeException e) {
-      log.warn("embedded Kafka broker did not stop cleanly: {}", e.toString());
+    if (running) {
+      running = false;
+      try {
+        server.shutdown();
+        server.awaitShutdown();
+      } catch (RuntimeException e) {
+        log.warn("embedded Kafka broker did not stop cleanly: {}", e.toString());
+      }
     }
     if (deleteOnClose) {
       deleteRecursively(logDir);

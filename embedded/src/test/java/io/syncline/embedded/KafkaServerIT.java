@@ -72,4 +72,47 @@ class KafkaServerIT {
       assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).doesNotContain("it-never-created");
     }
   }
+
+  /**
+   * A broker stopped and started again on its own log directory, as a restarted server is: the same
+   * address, its topics and records kept (the fault tests stop the broker under load).
+   */
+  @Test
+  void shouldStartAgainOnItsOwnLogDirectoryWithItsRecords() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kafka-restart-it");
+    try (KafkaServer kafka = KafkaServer.start(Map.of(), dir)) {
+      String bootstrap = kafka.bootstrapServers();
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        admin.createTopics(List.of(new NewTopic("it-restart", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      }
+      produce(bootstrap, "before");
+      kafka.stop();
+      kafka.startAgain();
+      assertThat(kafka.bootstrapServers()).as("the same address after the restart").isEqualTo(bootstrap);
+      produce(bootstrap, "after");
+      assertThat(consumeAll(bootstrap, "it-restart", 2)).containsExactly("before", "after");
+    }
+  }
+
+  private static void produce(String bootstrap, String value) throws Exception {
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+        Map.of("bootstrap.servers", bootstrap, "acks", "all"), new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>("it-restart", "k", value)).get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private static List<String> consumeAll(String bootstrap, String topic, int n) {
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap),
+        new StringDeserializer(), new StringDeserializer())) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      List<String> got = new ArrayList<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (got.size() < n && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> got.add(r.value()));
+      }
+      return got;
+    }
+  }
 }
