@@ -26,10 +26,17 @@ public final class PgServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PgServer.class);
   private static PgServer shared;
 
-  private final EmbeddedPostgres pg;
+  private EmbeddedPostgres pg;
+  private final Map<String, String> settings;
+  private final Path dataDirectory;
+  private final int port;
+  private boolean running = true;
 
-  private PgServer(EmbeddedPostgres pg) {
+  private PgServer(EmbeddedPostgres pg, Map<String, String> settings, Path dataDirectory) {
     this.pg = pg;
+    this.settings = settings;
+    this.dataDirectory = dataDirectory;
+    this.port = pg.getPort();
   }
 
   /** The server every test in this JVM shares: started on first use, stopped when the JVM exits. */
@@ -65,6 +72,13 @@ public final class PgServer implements AutoCloseable {
     settings.put("wal_writer_delay", "10ms");
     settings.putAll(config);
     long t0 = System.nanoTime();
+    PgServer server = new PgServer(startPostgres(settings, dataDirectory, 0), settings, dataDirectory);
+    log.info("PostgreSQL {} started on port {} in {} ms", server.version(), server.port(),
+        (System.nanoTime() - t0) / 1_000_000);
+    return server;
+  }
+
+  private static EmbeddedPostgres startPostgres(Map<String, String> settings, Path dataDirectory, int port) {
     try {
       EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
           .setPGStartupWait(java.time.Duration.ofSeconds(60))
@@ -73,15 +87,48 @@ public final class PgServer implements AutoCloseable {
         Files.createDirectories(dataDirectory);
         b.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
       }
+      if (port > 0) {
+        b.setPort(port);
+      }
       settings.forEach(b::setServerConfig);
-      EmbeddedPostgres pg = b.start();
-      PgServer server = new PgServer(pg);
-      log.info("PostgreSQL {} started on port {} in {} ms", server.version(), pg.getPort(),
-          (System.nanoTime() - t0) / 1_000_000);
-      return server;
+      return b.start();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the embedded PostgreSQL server", e);
     }
+  }
+
+  /**
+   * Stops the server (a fast shutdown: sessions are ended, walsenders too), keeping its data
+   * directory, until {@link #startAgain()}. Only for a server started with a data directory of its
+   * own ({@link #start(Map, Path)}). For fault tests.
+   */
+  public synchronized void stop() {
+    if (dataDirectory == null) {
+      throw new IllegalStateException("only a server started on a data directory of its own can be stopped and"
+          + " started again: use PgServer.start(config, dataDirectory)");
+    }
+    if (!running) {
+      return;
+    }
+    running = false;
+    long t0 = System.nanoTime();
+    try {
+      pg.close();
+    } catch (IOException e) {
+      log.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+    }
+    log.info("PostgreSQL on port {} stopped in {} ms (data directory kept)", port, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** Starts the server stopped by {@link #stop()} again on the same port and data directory. */
+  public synchronized void startAgain() {
+    if (running) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    pg = startPostgres(settings, dataDirectory, port);
+    running = true;
+    log.info("PostgreSQL started again on port {} in {} ms", port, (System.nanoTime() - t0) / 1_000_000);
   }
 
   private static void writeHba(File dataDir) {
@@ -106,7 +153,7 @@ public final class PgServer implements AutoCloseable {
   }
 
   public int port() {
-    return pg.getPort();
+    return port;
   }
 
   public String host() {
@@ -196,7 +243,11 @@ public final class PgServer implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (!running) {
+      return;
+    }
+    running = false;
     try {
       pg.close();
     } catch (IOException e) {
