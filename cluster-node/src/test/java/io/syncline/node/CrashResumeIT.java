@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
-import io.syncline.actors.table.TableEntity;
 import io.syncline.embedded.MariaDbServer;
 import io.syncline.embedded.MongoServer;
 import io.syncline.embedded.PgServer;
-import io.syncline.persistence.SourcePosition;
+import io.syncline.node.testing.Journal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +24,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -378,7 +370,7 @@ class CrashResumeIT {
         second.destroyForcibly();
       }
     }
-    assertPositionsNeverWentBackwards(state, db.table());
+    Journal.assertPositionsNeverWentBackwards(config, 2, "crash/" + db.table());
   }
 
   private static String difference(Map<Long, Long> expected, Map<Long, Long> actual) {
@@ -471,34 +463,5 @@ class CrashResumeIT {
       }
     }
     return rows;
-  }
-
-  private static void assertPositionsNeverWentBackwards(Path state, String table) throws Exception {
-    // overrides must take part in resolution: the journal URL is ${syncline.data-dir}/journal
-    var cfg = io.syncline.persistence.JournalSettings.applyTo(ConfigFactory.load(ConfigFactory.parseString(
-        "syncline.data-dir = \"" + state + "\"\npekko.actor.provider = local\npekko.remote.artery.canonical.port = 0")));
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "journal-reader", cfg);
-    try {
-      JdbcReadJournal journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class,
-          JdbcReadJournal.Identifier());
-      String pid = TableEntity.ENTITY_KEY.name() + "|crash/" + table;
-      List<EventEnvelope> events = journal.currentEventsByPersistenceId(pid, 0L, Long.MAX_VALUE)
-          .runWith(Sink.seq(), system).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      List<SourcePosition> positions = new ArrayList<>();
-      for (EventEnvelope e : events) {
-        if (e.event() instanceof TableEntity.PositionCommitted pc) {
-          positions.add(pc.position());
-        }
-      }
-      assertThat(positions).as("positions committed for " + pid).hasSizeGreaterThan(1);
-      for (int i = 1; i < positions.size(); i++) {
-        assertThat(positions.get(i).isAfter(positions.get(i - 1)))
-            .as("position %d (%s) after %d (%s)", i, positions.get(i).display(), i - 1, positions.get(i - 1).display())
-            .isTrue();
-      }
-    } finally {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
   }
 }

@@ -88,6 +88,54 @@ public final class Delivered {
     return rows;
   }
 
+  /**
+   * The streamed changes of the file in the form {@link Load} records what it committed:
+   * {@code c:<id>:<v>}, {@code u:<id>:<v>} (from the {@code after} image), {@code d:<id>} (from
+   * {@code before}); snapshot reads and truncates are left out. In file order, duplicates kept.
+   */
+  public static List<String> changes(Path file, String idField, String versionField) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : envelopes(file)) {
+      String op = e.path("op").asText();
+      switch (op) {
+        case "c", "u" -> out.add(op + ":" + text(e.get("after").path(idField)) + ":"
+            + text(e.get("after").path(versionField)));
+        case "d" -> out.add("d:" + text(e.get("before").path(idField)));
+        default -> { }
+      }
+    }
+    return out;
+  }
+
+  /** How the delivered changes compare with the committed ones. */
+  public record Tally(long committed, long delivered, long missing, long duplicates) {}
+
+  /**
+   * Every change in {@code committed} (as {@link Load#committed} gives them) is in the file, each
+   * at least once: "every change present". Returns the tally (duplicates: changes delivered more
+   * than once, at-least-once after a crash); fails naming the first missing changes.
+   */
+  public static Tally assertEveryChangePresent(Path file, List<String> committed) {
+    Map<String, Integer> delivered = new HashMap<>();
+    List<String> changes = changes(file, "id", "v");
+    changes.forEach(c -> delivered.merge(c, 1, Integer::sum));
+    List<String> missing = new ArrayList<>();
+    for (String c : committed) {
+      if (!delivered.containsKey(c)) {
+        missing.add(c);
+      }
+    }
+    long duplicates = 0;
+    for (int n : delivered.values()) {
+      duplicates += n - 1;
+    }
+    if (!missing.isEmpty()) {
+      throw new AssertionError(missing.size() + " of " + committed.size() + " committed changes never delivered to "
+          + file.getFileName() + ", first: " + missing.subList(0, Math.min(20, missing.size())));
+    }
+    return new Tally(committed.size(), changes.size(), 0, duplicates);
+  }
+
   /** Rows as the database holds them, in the same form as {@link #replay}. */
   public static Map<String, Map<String, String>> rows(java.sql.Connection c, String query, String idColumn)
       throws java.sql.SQLException {
@@ -103,6 +151,22 @@ public final class Delivered {
       }
     }
     return rows;
+  }
+
+  /**
+   * Waits until replaying {@code file} (re-read each time: a supplier may refresh it first, as
+   * {@link TopicFile#update()} does) gives exactly {@code expected}, while the node runs; fails with
+   * how they differ and the node's log.
+   */
+  public static void awaitReplayEquals(NodeProcess node, java.util.function.Supplier<Path> file,
+      Map<String, Map<String, String>> expected, java.time.Duration timeout) {
+    try {
+      node.await(() -> replay(file.get(), "id").equals(expected), "the delivered changes to replay into the table ("
+          + expected.size() + " rows)", timeout);
+    } catch (AssertionError e) {
+      throw new AssertionError(file.get().getFileName() + ": " + difference(expected, replay(file.get(), "id")) + "\n"
+          + e.getMessage(), e);
+    }
   }
 
   /** A short description of how two replays differ (for assertion messages). */

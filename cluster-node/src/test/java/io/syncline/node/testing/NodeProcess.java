@@ -118,6 +118,42 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** The log's length now: a mark for {@link #awaitLogSince}. */
+  public int logMark() {
+    return logText().length();
+  }
+
+  /**
+   * Waits until the log written after {@code mark} ({@link #logMark()}) holds {@code text} at
+   * least {@code times} times (e.g. a failure, then a failed retry).
+   */
+  public void awaitLogSince(int mark, String text, int times, Duration timeout) {
+    await(() -> {
+      String since = logText().substring(Math.min(mark, logText().length()));
+      int n = 0;
+      for (int i = since.indexOf(text); i >= 0 && n < times; i = since.indexOf(text, i + 1)) {
+        n++;
+      }
+      return n >= times;
+    }, times + " x '" + text + "' in the log", timeout);
+  }
+
+  /** The node's thread dump ({@code jstack}), to see where a node that stopped making progress waits. */
+  public String threadDump() {
+    try {
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+          String.valueOf(process.pid())).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      p.waitFor(30, TimeUnit.SECONDS);
+      return out;
+    } catch (IOException e) {
+      return "(no thread dump: " + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(interrupted)";
+    }
+  }
+
   /** The whole log so far. */
   public String logText() {
     try {
