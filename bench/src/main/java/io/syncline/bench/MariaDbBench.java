@@ -115,7 +115,7 @@ final class MariaDbBench implements BenchDatabase {
   }
 
   /** The standard workload's statements in this dialect. */
-  private static final BenchSupport.WorkloadSql SQL = new BenchSupport.WorkloadSql() {
+  static final BenchSupport.WorkloadSql SQL = new BenchSupport.WorkloadSql() {
     @Override
     public String insert(long from, long to) {
       return "INSERT INTO t SELECT seq, CONCAT('cat', seq % 16), CONCAT('host', seq, '.d', seq % 1000, '.example.com'),"

@@ -161,7 +161,7 @@ final class PgBench implements BenchDatabase {
   }
 
   /** The standard workload's statements in this dialect. */
-  private static final BenchSupport.WorkloadSql SQL = new BenchSupport.WorkloadSql() {
+  static final BenchSupport.WorkloadSql SQL = new BenchSupport.WorkloadSql() {
     @Override
     public String insert(long from, long to) {
       return "INSERT INTO t SELECT g, 'cat' || (g % 16), 'host' || g || '.d' || (g % 1000) || '.example.com', now()"
