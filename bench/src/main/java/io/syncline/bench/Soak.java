@@ -273,7 +273,7 @@ public final class Soak {
     long written = 0;
     long lost = 0;
     long duplicates = 0;
-    long delivered = 0;
+    Map<String, Long> delivered = new java.util.TreeMap<>();
     List<String> results = new ArrayList<>();
     for (SoakDatabase db : databases) {
       for (SoakDatabase.Check c : db.check(broker.bootstrapServers(), Duration.ofMinutes(10), node)) {
@@ -282,7 +282,7 @@ public final class Soak {
         ok &= c.ok();
         lost += c.lost();
         duplicates += c.duplicates();
-        delivered += c.delivered();
+        delivered.merge(c.sink(), c.delivered(), Long::sum);
       }
       written += db.written();
     }
@@ -301,9 +301,11 @@ public final class Soak {
     injected.forEach((k, v) -> kinds.append(kinds.length() == 0 ? "" : ",").append(k.name().toLowerCase(Locale.ROOT))
         .append('=').append(v));
     results.forEach(r -> System.out.println("RESULT " + r));
-    System.out.printf(Locale.ROOT, "RESULT soak minutes=%d seed=%d faults=%d (%s) changes_written=%d delivered=%d"
+    StringBuilder perSink = new StringBuilder();
+    delivered.forEach((sink, n) -> perSink.append(" delivered_").append(sink).append('=').append(n));
+    System.out.printf(Locale.ROOT, "RESULT soak minutes=%d seed=%d faults=%d (%s) changes_written=%d%s"
         + " lost=%d duplicates=%d positions_backwards=%s ok=%s%n", options.minutes(), options.seed(), faults, kinds,
-        written, delivered, lost, duplicates, ok ? "0" : "see log", ok);
+        written, perSink, lost, duplicates, ok ? "0" : "see log", ok);
     return ok;
   }
 

@@ -109,10 +109,11 @@ public final class NodeProcess implements AutoCloseable {
       }
       if (!process.isAlive()) {
         throw new AssertionError("node exited (status " + process.exitValue() + ") while waiting for " + what
-            + "; last lines of its log:\n" + tail(60));
+            + "; " + keepLog() + "; last lines of its log:\n" + tail(60));
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("no " + what + " within " + timeout + "; last lines of the node's log:\n" + tail(60));
+        throw new AssertionError("no " + what + " within " + timeout + "; " + keepLog()
+            + "; last lines of the node's log:\n" + tail(60));
       }
       LockSupport.parkNanos(100_000_000L);
     }
@@ -136,6 +137,21 @@ public final class NodeProcess implements AutoCloseable {
       }
       return n >= times;
     }, times + " x '" + text + "' in the log", timeout);
+  }
+
+  /**
+   * Copies the log to {@code target/node-logs/} (the test's temporary directory goes with the
+   * test) and says where: for a failure's message.
+   */
+  public String keepLog() {
+    try {
+      Path kept = Files.createDirectories(Path.of("target", "node-logs"))
+          .resolve(process.pid() + "-" + log.getFileName());
+      Files.copy(log, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return "whole log kept in " + kept.toAbsolutePath();
+    } catch (IOException e) {
+      return "log not kept: " + e.getMessage();
+    }
   }
 
   /** The node's thread dump ({@code jstack}), to see where a node that stopped making progress waits. */
