@@ -57,14 +57,14 @@ class JournalOutageIT {
 
           int mark = node.logMark();
           journal.stop();
-          node.awaitLogSince(mark, "': capture failed (", 1, WAIT); // the positions cannot be recorded
+          awaitSeconds(node, 1); // a batch recorded just before the stop has been acknowledged by now
           long acknowledged = confirmedFlush(source);
-          // the journal stays down while the reader retries (and fails: it cannot read the positions)
-          node.awaitLogSince(mark, "failed (", 3, WAIT);
-          load.awaitMoreChanges(300, WAIT);
+          // down for longer than two ask-timeouts while the load goes on: nothing may be acknowledged
+          awaitSeconds(node, 12);
           assertThat(confirmedFlush(source)).as("the slot's confirmed position while the journal is down")
               .isEqualTo(acknowledged);
-
+          // the capture failed (its positions could not be recorded) and a retry failed too (they cannot be read)
+          node.awaitLogSince(mark, "failed (", 2, WAIT);
           journal.startAgain();
           load.awaitMoreChanges(300, WAIT);
           load.stop();
@@ -80,6 +80,12 @@ class JournalOutageIT {
       Journal.assertPositionsNeverWentBackwards(config, 2,
           TABLES.stream().map(t -> db.entityId(SOURCE, DB, t)).toArray(String[]::new));
     }
+  }
+
+  /** A fault window: {@code seconds} pass while the node keeps running. */
+  private static void awaitSeconds(NodeProcess node, int seconds) {
+    long until = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    node.await(() -> System.nanoTime() >= until, seconds + " s with the journal down", Duration.ofSeconds(seconds + 30));
   }
 
   private Path file(SqlDatabase db, String table) {
