@@ -15,9 +15,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
@@ -70,13 +67,7 @@ public final class KafkaTransport implements Transport {
   /** Where the sending stage runs ({@code send} may block). */
   static final String DISPATCHER = "pekko.kafka.default-dispatcher";
 
-  /** How long after {@code delivery.timeout.ms} a batch not acknowledged fails (see {@link #send}). */
-  static final long ACK_GRACE_MILLIS = 5_000;
-
   private final KafkaSettings settings;
-  private final long deliveryTimeoutMillis;
-  private final long ackTimeoutMillis;
-  private final ScheduledThreadPoolExecutor timers;
   private final org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer;
   private final Admin admin;
   private final ClassicActorSystemProvider system;
@@ -86,15 +77,6 @@ public final class KafkaTransport implements Transport {
       ProducerSettings<byte[], byte[]> base) {
     this.system = system;
     this.settings = settings;
-    // the producer's own bound (Kafka's default: 2 minutes), validated by the producer below
-    this.deliveryTimeoutMillis = deliveryTimeoutMillis(settings);
-    this.ackTimeoutMillis = deliveryTimeoutMillis + ACK_GRACE_MILLIS;
-    this.timers = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "kafka-transport-ack-timeout");
-      t.setDaemon(true);
-      return t;
-    });
-    this.timers.setRemoveOnCancelPolicy(true);
     this.producer = base.createKafkaProducer();
     Admin created = null;
     try {
@@ -281,20 +263,6 @@ public final class KafkaTransport implements Transport {
     } catch (RuntimeException e) {
       acknowledged.completeExceptionally(e);
     }
-    // The producer does not always keep its own bound: with the broker gone, an idempotent producer
-    // that needs a new producer epoch waits for a broker before it expires anything, so no callback
-    // comes for as long as the broker is away (measured: none in 40 s with delivery.timeout.ms =
-    // 4000). Fail the batch ourselves a little after the bound; the stream restarts from the recorded
-    // positions. Records of it the producer still delivers later come before the re-sent ones (one
-    // producer, one sequence per partition), so the order of each key is kept.
-    if (!acknowledged.isDone()) {
-      int count = records.size();
-      ScheduledFuture<?> timer = timers.schedule(() -> acknowledged.completeExceptionally(
-          new org.apache.kafka.common.errors.TimeoutException(count + " records not acknowledged by Kafka within"
-              + " delivery.timeout.ms (" + deliveryTimeoutMillis + " ms) + " + ACK_GRACE_MILLIS + " ms; is the broker at "
-              + settings.bootstrapServers() + " up?")), ackTimeoutMillis, TimeUnit.MILLISECONDS);
-      acknowledged.whenComplete((p, e) -> timer.cancel(false)); // and removed at once: nothing of the batch stays
-    }
     return acknowledged;
   }
 
@@ -306,22 +274,12 @@ public final class KafkaTransport implements Transport {
   /** Sends what the producer still holds (up to {@code close-timeout}) and releases the clients. */
   @Override
   public void close() {
-    timers.shutdownNow();
     try {
       producer.close(settings.closeTimeout());
     } finally {
       if (admin != null) {
         admin.close(settings.closeTimeout());
       }
-    }
-  }
-
-  /** {@code delivery.timeout.ms} of the producer (Kafka's default when unset or not a number: the producer says so). */
-  private static long deliveryTimeoutMillis(KafkaSettings settings) {
-    try {
-      return Long.parseLong(settings.producerProperties().getOrDefault("delivery.timeout.ms", "120000").trim());
-    } catch (NumberFormatException e) {
-      return 120_000;
     }
   }
 

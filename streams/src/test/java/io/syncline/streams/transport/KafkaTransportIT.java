@@ -296,51 +296,6 @@ class KafkaTransportIT {
     }
   }
 
-  /**
-   * The broker goes away after the first batch: the next batch fails the stream a little after
-   * delivery.timeout.ms, though the idempotent producer itself reports nothing while no broker
-   * answers (issue 10, fault suite: the node waited silently for the broker).
-   */
-  @Test
-  void shouldFailABatchWhenTheBrokerIsGoneLongerThanTheDeliveryTimeout() throws Exception {
-    TableRef t1 = table("gone", "t");
-    try (KafkaServer broker = KafkaServer.start(Map.of(), java.nio.file.Files.createTempDirectory("kafka-gone"))) {
-      KafkaSettings s = KafkaSettings.create(ConfigFactory.parseMap(Map.of(
-          "bootstrap-servers", broker.bootstrapServers(),
-          "admin-timeout", "5s",
-          "close-timeout", "1s",
-          "producer.max.block.ms", "2000",
-          "producer.request.timeout.ms", "1000",
-          "producer.delivery.timeout.ms", "2000")));
-      try (KafkaTransport t = KafkaTransport.create(system, s)) {
-        t.prepare(List.of(t1)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        // batches keep coming (100 a second, 50 records each), and the broker stops while some are in flight
-        java.util.concurrent.CountDownLatch passed = new java.util.concurrent.CountDownLatch(50);
-        var stream = Source.fromIterator(() -> java.util.stream.IntStream.iterate(0, i -> i + 1).iterator())
-            .throttle(100, Duration.ofSeconds(1))
-            .map(b -> {
-              List<OutRecord> rs = new ArrayList<>();
-              for (int i = 0; i < 50; i++) {
-                rs.add(new OutRecord(t1, utf8("{\"id\":" + i + "}"), utf8("b" + b + "r" + i)));
-              }
-              return new Outgoing<>(rs, b);
-            })
-            .via(t.<Integer>flow())
-            .map(b -> {
-              passed.countDown();
-              return b;
-            })
-            .runWith(Sink.ignore(), system).toCompletableFuture();
-        assertThat(passed.await(30, TimeUnit.SECONDS)).as("50 batches delivered before the broker stops").isTrue();
-        broker.stop();
-        long t0 = System.nanoTime();
-        assertThatThrownBy(() -> stream.get(30, TimeUnit.SECONDS))
-            .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
-      }
-    }
-  }
-
   @Test
   void shouldRefuseSettingsThatWeakenDelivery() {
     KafkaSettings ok = KafkaSettings.defaults(bootstrap);
