@@ -42,14 +42,16 @@ class KafkaBrokerOutageIT {
           "syncline.transport.kafka.bootstrap-servers = \"" + broker.bootstrapServers() + "\"",
           "syncline.transport.kafka.admin-timeout = 5s",
           // small timeouts: a record not acknowledged within 4 s fails its batch and the capture
-          "syncline.transport.kafka.producer.\"delivery.timeout.ms\" = 4000",
-          "syncline.transport.kafka.producer.\"request.timeout.ms\" = 1500",
-          "syncline.transport.kafka.producer.\"max.block.ms\" = 4000",
+          "syncline.transport.kafka.producer.delivery.timeout.ms = 4000",
+          "syncline.transport.kafka.producer.request.timeout.ms = 1500",
+          "syncline.transport.kafka.producer.max.block.ms = 4000",
           "syncline.reader.ask-timeout = 10s");
       Path topicFile = dir.resolve("topic.jsonl");
       try (NodeProcess node = NodeProcess.start(config, dir.resolve("node.log"));
           TopicFile topic = new TopicFile(broker.bootstrapServers(), SOURCE + ".public.t", topicFile)) {
         node.awaitLog("': capturing ", WAIT);
+        // the overrides took effect (a quoted key "delivery.timeout.ms" would not replace the default's path)
+        node.awaitLog("delivery.timeout.ms=4000", WAIT);
         try (Load load = Load.start("kafka", () -> db.connect(DB), List.of("t"), 100)) { // streamed changes only
           node.await(() -> Delivered.count(topic.update()) >= 500, "500 changes in the topic", WAIT);
           int mark = node.logMark();
