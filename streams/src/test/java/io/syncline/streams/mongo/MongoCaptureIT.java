@@ -133,8 +133,10 @@ class MongoCaptureIT {
     MongoCaptureSource first = source("time", Map.of("include-tables", List.of("cap_time.items")));
     try (SourceRun run = new SourceRun(system, first, Map.of())) {
       awaitStarted(first);
-      insert("cap_time", "items", "{_id: 1}", "{_id: 2}", "{_id: 3}");
-      run.await(3);
+      for (int id = 1; id <= 3; id++) { // one at a time: each in a batch of its own, to know the second's position
+        insert("cap_time", "items", "{_id: " + id + "}");
+        run.await(id);
+      }
       MongoPosition p = (MongoPosition) run.progress.stream()
           .flatMap(pr -> pr.tables().entrySet().stream())
           .filter(e -> e.getKey().equals(table))
