@@ -40,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * collection, each collection also resumes from its own position alone. See docs/mongodb-source.md.)
  *
  * <p>Run plan, from what the table entities recorded: the current cluster time {@code T0} is taken
- * first. Collections whose snapshot never completed (with
+ * first. The run starts with the positions it starts from: a collection without a recorded position
+ * that is not snapshotted starts after {@code T0} ({@link CaptureRecord.TableCheckpoint}), and the
+ * earliest start of all is a boundary for every collection ({@link CaptureRecord.Checkpoint}), so the
+ * reader records them before it reports capturing. Collections whose snapshot never completed (with
  * {@code snapshot-mode = initial}) are read by {@link MongoSnapshot} at {@code T0}, one after the other;
  * then every collection's stream opens: a freshly snapshotted one at {@code T0} (its events at or before
  * the snapshot are dropped here), one with a recorded position after that position's resume token (or
@@ -86,7 +89,7 @@ public final class MongoCaptureSource implements CaptureSource {
       List<MongoCatalog.MongoTable> resolved = catalog.resolveCollections();
       catalog.checkChangeStreams(resolved.get(0));
       tables = resolved;
-      log.info("source '{}': capturing {} collections from {}", settings.name(), resolved.size(),
+      log.info("source '{}': {} collections to capture from {}", settings.name(), resolved.size(),
           settings.maskedConnectionString());
       return resolved.stream().map(MongoCatalog.MongoTable::ref).toList();
     }
@@ -142,31 +145,46 @@ public final class MongoCaptureSource implements CaptureSource {
       MongoCatalog catalog, List<MongoCatalog.MongoTable> all, Map<TableRef, TableStart> recorded, BsonTimestamp t0) {
     List<MongoCatalog.MongoTable> snapshot = new ArrayList<>();
     List<Source<List<CaptureRecord>, NotUsed>> collections = new ArrayList<>();
+    List<CaptureRecord> starts = new ArrayList<>();
+    MongoPosition atT0 = MongoPosition.boundary(unsigned(t0.getTime()), unsigned(t0.getInc()), null);
+    MongoPosition afterT0 = MongoPosition.boundaryAfter(unsigned(t0.getTime()), unsigned(t0.getInc()));
     MongoPosition completeT0 = new MongoPosition(unsigned(t0.getTime()), unsigned(t0.getInc()), MongoPosition.COMPLETE,
         null);
+    MongoPosition earliest = null; // before every change any collection's stream will deliver
     for (MongoCatalog.MongoTable table : all) {
       TableStart s = recorded.getOrDefault(table.ref(), TableStart.NEW);
       MongoPosition committed = s.committed() instanceof MongoPosition m ? m : null;
       MongoChangeStreamReader.Start start;
+      MongoPosition from;
       if (settings.snapshotMode() == MongoSourceSettings.SnapshotMode.INITIAL && !s.snapshotCompleted()) {
         snapshot.add(table);
         start = new MongoChangeStreamReader.Start(t0, null, 0, completeT0);
+        from = atT0;
       } else if (committed != null) {
         start = new MongoChangeStreamReader.Start(timestamp(committed), committed.resumeToken(),
             committed.resumeToken() != null ? committed.index() : 0, null);
+        from = MongoPosition.boundary(committed.seconds(), committed.increment(), null);
       } else {
-        // nothing recorded, no snapshot: what happened up to T0 is not wanted
+        // nothing recorded, no snapshot: what happened up to T0 is not wanted; record that at once (finding 7a),
+        // or a stop before its first change would start the next run at a later T0 and lose what came between
         start = new MongoChangeStreamReader.Start(t0, null, 0, completeT0);
+        from = afterT0;
+        starts.add(new CaptureRecord.TableCheckpoint(table.ref(), afterT0));
       }
+      earliest = earliest == null || earliest.isAfter(from) ? from : earliest;
       log.info("source '{}': {} streams from {}{}", settings.name(), table.namespace(),
           start.resumeToken() != null ? "after its recorded resume token at " : "cluster time ",
           new MongoPosition(unsigned(start.at().getTime()), unsigned(start.at().getInc()), start.index(), null)
               .display());
       collections.add(collection(client, streams, catalog, table, start));
     }
+    // every collection's changes from here on are after the earliest start: a boundary for them all
+    starts.add(0, new CaptureRecord.Checkpoint(null, earliest));
     Source<List<CaptureRecord>, NotUsed> snapshots = Source.from(snapshot)
         .flatMapConcat(table -> MongoSnapshot.read(settings, client.getDatabase(table.database()), table, t0));
-    return snapshots.concat(Source.from(collections).flatMapMerge(collections.size(), c -> c));
+    return Source.single(List.copyOf(starts))
+        .concat(snapshots)
+        .concat(Source.from(collections).flatMapMerge(collections.size(), c -> c));
   }
 
   private static long unsigned(int part) {
