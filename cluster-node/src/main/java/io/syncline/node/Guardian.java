@@ -50,6 +50,12 @@ public final class Guardian {
   /** How long one attempt to connect to a journal server may take. */
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * How much longer than {@code syncline.reader.stop-timeout} the node waits for its readers: a
+   * reader gives up on its batches in flight at the stop timeout, then still has to stop.
+   */
+  static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
   /** Name of the sharded daemon process of the source readers. */
   static final String READERS = "syncline-source-readers";
 
@@ -157,7 +163,7 @@ public final class Guardian {
         i -> SourceReader.create(sources.get(i), transport, metrics.get(sources.get(i).name()), settings.reader()),
         ShardedDaemonProcessSettings.create(system), java.util.Optional.of(SourceReader.Stop.INSTANCE));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-source-readers",
-        () -> stopReaders(system, settings.stopTimeout(), log));
+        () -> stopReaders(system, settings.stopTimeout().plus(STOP_GRACE), log));
     if (!settings.logInterval().isZero()) {
       ctx.spawn(ProgressReporter.create(settings.logInterval(), metrics), "progress");
     }
@@ -184,8 +190,8 @@ public final class Guardian {
     return Patterns.gracefulStop(region, timeout, ShardRegion.gracefulShutdownInstance())
         .handle((stopped, err) -> {
           if (err != null) {
-            log.warn("the source readers did not stop within syncline.reader.stop-timeout = {} s: their batches still in"
-                + " flight are abandoned (not recorded: delivered again after a restart)", seconds(timeout));
+            log.warn("the source readers did not stop within {} s: the node stops without them (what they had in flight"
+                + " is not recorded: delivered again after a restart)", seconds(timeout));
           } else {
             log.info("source readers stopped in {} ms", (System.nanoTime() - t0) / 1_000_000);
           }

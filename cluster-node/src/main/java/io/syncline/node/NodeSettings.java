@@ -109,7 +109,7 @@ public record NodeSettings(
           sources,
           sinkList(c),
           new SourceReader.Settings(r.getDuration("ask-timeout"), r.getDuration("min-backoff"),
-              r.getDuration("max-backoff"), 64, r.getDuration("idle-table-commit")),
+              r.getDuration("max-backoff"), 64, r.getDuration("idle-table-commit"), r.getDuration("stop-timeout")),
           c.getBoolean("join-self"),
           r.getDuration("log-interval"),
           r.getDuration("stop-timeout"),

@@ -139,12 +139,13 @@ public final class SynclineNode implements AutoCloseable {
   }
 
   /**
-   * The readers' stop phase lasts as long as they may take ({@code syncline.reader.stop-timeout});
-   * Pekko's default for the phase is 5 s.
+   * The readers' stop phase lasts as long as they may take ({@code syncline.reader.stop-timeout}, and
+   * the grace to stop after it); Pekko's default for the phase is 5 s.
    */
   private static Config withShutdownTimeouts(Config config, NodeSettings settings) {
     return ConfigFactory.parseMap(Map.of("pekko.coordinated-shutdown.phases.service-stop.timeout",
-            settings.stopTimeout().plusSeconds(1).toMillis() + "ms"), "syncline.reader.stop-timeout (SynclineNode)")
+            settings.stopTimeout().plus(Guardian.STOP_GRACE).plusSeconds(1).toMillis() + "ms"),
+            "syncline.reader.stop-timeout (SynclineNode)")
         .withFallback(config);
   }
 
