@@ -68,6 +68,9 @@ public final class Guardian {
 
   private enum RetrySchema implements Command { INSTANCE }
 
+  /** A source stopped for good (see {@link SourceReader.SourceStopped}). */
+  private record SourceStopped(SourceReader.SourceStopped stopped) implements Command {}
+
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final NodeSettings settings;
@@ -168,7 +171,24 @@ public final class Guardian {
       ctx.spawn(ProgressReporter.create(settings.logInterval(), metrics), "progress");
     }
     log.info("started {} source reader(s), delivering to {}", sources.size(), transport.name());
-    return Behaviors.ignore();
+    ctx.getSystem().eventStream().tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Subscribe<>(
+        SourceReader.SourceStopped.class, ctx.messageAdapter(SourceReader.SourceStopped.class, SourceStopped::new)));
+    java.util.Set<String> stopped = new java.util.TreeSet<>();
+    return Behaviors.receive(Command.class)
+        .onMessage(SourceStopped.class, s -> {
+          stopped.add(s.stopped().source());
+          if (stopped.size() < sources.size()) {
+            log.warn("{} of {} sources stopped for good ({}); the others go on", stopped.size(), sources.size(), stopped);
+            return Behaviors.same();
+          }
+          // nothing left to capture: a node that runs on doing nothing hides the failure from its supervisor
+          String message = "cannot go on: every source stopped for good (" + String.join(", ", stopped)
+              + "); the reasons and fixes are in the lines above";
+          log.error("{}", message);
+          CoordinatedShutdown.get(ctx.getSystem()).run(new NodeExit.Fatal(message, 1));
+          return Behaviors.ignore();
+        })
+        .build();
   }
 
   /**

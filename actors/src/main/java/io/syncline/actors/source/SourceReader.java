@@ -307,6 +307,7 @@ public final class SourceReader {
         .mapAsync(1, p -> record(p, commits).thenApply(done -> {
           if (p.boundary() != null) {
             control.acknowledge(p.boundary());
+            metrics.acknowledged(p.boundary());
           }
           return p;
         }));
