@@ -243,9 +243,9 @@ public final class KafkaServer implements AutoCloseable {
 
   /**
    * Runs {@code kafka-storage format --ignore-formatted} on the directory (what the shell script
-   * does). A directory formatted before keeps its cluster id: the broker refuses a directory whose
-   * {@code meta.properties} names another cluster than its configuration, so a new random id would
-   * make a kept directory unusable.
+   * does). A directory formatted before keeps its cluster id: the broker refuses to start when the
+   * id it is given differs from the one in {@code meta.properties}, so a broker restarted on its
+   * own directory (the fault tests stop and start it) must be given that one.
    */
   private static void format(Path dir, Properties props) throws IOException {
     Path propertiesFile = dir.resolve("server.properties");
@@ -265,7 +265,7 @@ public final class KafkaServer implements AutoCloseable {
     }
   }
 
-  /** The cluster id of an already formatted directory, or a new random one. */
+  /** The cluster id of a directory formatted before ({@code meta.properties}), else a new one. */
   private static String clusterId(Path dir) throws IOException {
     Path meta = dir.resolve("meta.properties");
     if (Files.exists(meta)) {
@@ -275,7 +275,7 @@ public final class KafkaServer implements AutoCloseable {
       }
       String id = p.getProperty("cluster.id");
       if (id != null && !id.isBlank()) {
-        return id;
+        return id.trim();
       }
     }
     return Uuid.randomUuid().toString();
