@@ -431,11 +431,10 @@ public final class SourceReader {
     if (System.nanoTime() - runningSinceNanos > 2 * settings.maxBackoff().toNanos()) {
       failures = 0; // it ran well for a while: the next failure starts the backoff over
     }
-    if (e.failure() == null) {
-      log.info("source '{}': capture stream completed", source.name());
-      return retryLater();
-    }
-    return onFailed(new Failed("capture", e.failure()));
+    // a capture stream has no end: one that completes lost its source (e.g. a binlog connection killed at
+    // the server ends the client's reading without an error), so it is retried with backoff like a failure
+    return onFailed(new Failed("capture", e.failure() != null ? e.failure()
+        : new java.io.EOFException("the capture stream ended: the source closed its connection")));
   }
 
   private Behavior<Command> onFailed(Failed f) {
