@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.syncline.persistence.JournalSettings;
 import io.syncline.streams.capture.CaptureMetrics;
 import io.syncline.streams.capture.CaptureSource;
+import io.syncline.streams.transport.DeadLetters;
 import io.syncline.streams.transport.FanOutTransport;
 import io.syncline.streams.transport.JsonLinesTransport;
 import io.syncline.streams.transport.KafkaSettings;
@@ -67,7 +68,8 @@ public final class SynclineNode implements AutoCloseable {
       list.add(switch (sink) {
         case "jsonl" -> JsonLinesTransport.create(system,
             JsonLinesTransport.Settings.create(config.getConfig(JsonLinesTransport.Settings.CONFIG_PATH)));
-        case "kafka" -> KafkaTransport.create(system, KafkaSettings.create(config.getConfig(KafkaSettings.CONFIG_PATH)));
+        case "kafka" -> KafkaTransport.create(system, KafkaSettings.create(config.getConfig(KafkaSettings.CONFIG_PATH)),
+            DeadLetters.Settings.create(config.getConfig(DeadLetters.Settings.CONFIG_PATH)));
         case "noop" -> new NoopTransport();
         default -> throw new IllegalArgumentException("unknown sink " + sink);
       });
