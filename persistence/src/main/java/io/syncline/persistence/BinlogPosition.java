@@ -34,6 +34,22 @@ public record BinlogPosition(String file, long offset, long index, String gtid, 
     }
   }
 
+  /**
+   * The boundary at {@code offset} of {@code file}: after every transaction that starts before it,
+   * before the transaction that starts there (the offset after an XID or a DDL statement, a
+   * heartbeat's or ROTATE's position, SHOW MASTER STATUS). {@code resumeGtids}: the server's GTID
+   * state there (null when not known): handed to the server, it sends the next transaction.
+   */
+  public static BinlogPosition boundary(String file, long offset, String resumeGtids) {
+    return new BinlogPosition(file, offset, 0L, null, resumeGtids);
+  }
+
+  @Override
+  @com.fasterxml.jackson.annotation.JsonIgnore // derived: not part of the persisted form
+  public boolean isBoundary() {
+    return index == 0L;
+  }
+
   /** The numeric suffix of the file name ({@code mariadb-bin.000042} → 42). */
   public long fileNumber() {
     int dot = file.lastIndexOf('.');
@@ -65,6 +81,7 @@ public record BinlogPosition(String file, long offset, long index, String gtid, 
 
   @Override
   public String display() {
-    return file + ":" + offset + (index == COMPLETE ? "" : "#" + index) + (gtid == null ? "" : " (" + gtid + ")");
+    return (index == 0 ? "before " : "") + file + ":" + offset + (index == COMPLETE || index == 0 ? "" : "#" + index)
+        + (gtid == null ? "" : " (" + gtid + ")");
   }
 }

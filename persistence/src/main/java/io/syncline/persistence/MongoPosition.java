@@ -23,6 +23,29 @@ public record MongoPosition(long seconds, long increment, long index, String res
     }
   }
 
+  /**
+   * The boundary at cluster time {@code (seconds, increment)}: before every event of that cluster
+   * time or later. {@code resumeToken}: a token to resume after, or null (then the stream starts
+   * at the cluster time).
+   */
+  public static MongoPosition boundary(long seconds, long increment, String resumeToken) {
+    return new MongoPosition(seconds, increment, 0L, resumeToken);
+  }
+
+  /**
+   * The boundary just after cluster time {@code (seconds, increment)}: everything of that time is
+   * before it (the increment is a 32-bit counter: past its end, the next second).
+   */
+  public static MongoPosition boundaryAfter(long seconds, long increment) {
+    return increment >= 0xFFFF_FFFFL ? boundary(seconds + 1, 0, null) : boundary(seconds, increment + 1, null);
+  }
+
+  @Override
+  @com.fasterxml.jackson.annotation.JsonIgnore // derived: not part of the persisted form
+  public boolean isBoundary() {
+    return index == 0L;
+  }
+
   @Override
   public int compareTo(MongoPosition o) {
     int c = Long.compare(seconds, o.seconds);
@@ -43,6 +66,7 @@ public record MongoPosition(long seconds, long increment, long index, String res
 
   @Override
   public String display() {
-    return "Timestamp(" + seconds + ", " + increment + ")" + (index == COMPLETE ? "" : "#" + index);
+    return (index == 0 ? "before " : "") + "Timestamp(" + seconds + ", " + increment + ")"
+        + (index == COMPLETE || index == 0 ? "" : "#" + index);
   }
 }

@@ -19,6 +19,21 @@ public record PgPosition(long commitLsn, long index) implements SourcePosition, 
     return new PgPosition(lsn.value(), index);
   }
 
+  /**
+   * The boundary at {@code lsn}: after every transaction committed before it, before every
+   * transaction whose commit record is at or after it (a commit's end LSN, a heartbeat message's
+   * LSN, the server's sent position while idle, a slot's consistent point).
+   */
+  public static PgPosition boundary(long lsn) {
+    return new PgPosition(lsn, 0L);
+  }
+
+  @Override
+  @com.fasterxml.jackson.annotation.JsonIgnore // derived: not part of the persisted form
+  public boolean isBoundary() {
+    return index == 0L;
+  }
+
   public Lsn lsn() {
     return new Lsn(commitLsn);
   }
@@ -39,6 +54,6 @@ public record PgPosition(long commitLsn, long index) implements SourcePosition, 
 
   @Override
   public String display() {
-    return lsn() + (index == COMPLETE ? "" : "#" + index);
+    return (index == 0 ? "before " : "") + lsn() + (index == COMPLETE || index == 0 ? "" : "#" + index);
   }
 }

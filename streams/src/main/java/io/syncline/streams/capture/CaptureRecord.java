@@ -12,14 +12,47 @@ public sealed interface CaptureRecord {
 
   /**
    * Everything read before this mark is complete at the source (a transaction ended, or the reader
-   * is idle with nothing open). Once everything before it is delivered, the source may be
-   * acknowledged up to {@code ack}.
+   * is idle with nothing open), for every table of the source. Once everything before it is
+   * delivered, the source may be acknowledged up to {@code boundary}, and a table may record
+   * {@code boundary} as its position.
    *
-   * @param completed the position of the transaction that just ended, as a table position (null when idle)
-   * @param ack the source position to acknowledge (PostgreSQL: the commit's end LSN, or the server's
-   *     sent position when idle)
+   * @param completed the position of the transaction that just ended ({@code (txn, COMPLETE)}), as a
+   *     table position for the tables it changed; null when idle
+   * @param boundary where the source's next change will be: a boundary position ({@code index 0},
+   *     {@link SourcePosition#isBoundary()}), after every change read before this mark and before
+   *     every change read after it (PostgreSQL: the commit's end LSN, a heartbeat's LSN, the server's
+   *     sent position when idle; MySQL: the offset after the XID, a heartbeat's or ROTATE's position)
    */
-  record Checkpoint(SourcePosition completed, SourcePosition ack) implements CaptureRecord {}
+  record Checkpoint(SourcePosition completed, SourcePosition boundary) implements CaptureRecord {
+    public Checkpoint {
+      if (boundary == null || !boundary.isBoundary()) {
+        throw new IllegalArgumentException("a checkpoint's boundary must be a boundary position (index 0), got "
+            + (boundary == null ? "null" : boundary.display()));
+      }
+      if (completed != null && (completed.isBoundary() || !boundary.isAfter(completed))) {
+        throw new IllegalArgumentException("a checkpoint's completed transaction " + completed.display()
+            + " must be a transaction before its boundary " + boundary.display());
+      }
+    }
+  }
+
+  /**
+   * Every change of {@code table} read before this mark is before {@code boundary}, and every
+   * change of it read after the mark is after it: a source that reads each table on a stream of its
+   * own (MongoDB: one change stream per collection) says so per table. Once delivered, the table
+   * may record {@code boundary} as its position.
+   */
+  record TableCheckpoint(TableRef table, SourcePosition boundary) implements CaptureRecord {
+    public TableCheckpoint {
+      if (table == null) {
+        throw new IllegalArgumentException("a table checkpoint needs its table");
+      }
+      if (boundary == null || !boundary.isBoundary()) {
+        throw new IllegalArgumentException("a table checkpoint's boundary must be a boundary position (index 0), got "
+            + (boundary == null ? "null" : boundary.display()));
+      }
+    }
+  }
 
   /** The initial snapshot of {@code table} has been read entirely ({@code rows} rows). */
   record SnapshotDone(TableRef table, SourcePosition position, long rows) implements CaptureRecord {}

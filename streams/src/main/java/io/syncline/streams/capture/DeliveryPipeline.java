@@ -143,7 +143,8 @@ public final class DeliveryPipeline {
       List<CaptureRecord.SnapshotChunkDone> chunks = new ArrayList<>(0);
       long[] commits = new long[batch.size()];
       int nCommits = 0;
-      SourcePosition ack = null;
+      SourcePosition boundary = null;
+      Map<TableRef, SourcePosition> tableBoundaries = null;
       long skipped = 0;
       long changes = 0;
       io.syncline.persistence.IncrementalSnapshotState incremental = null;
@@ -169,12 +170,17 @@ public final class DeliveryPipeline {
           changes++;
           counts.merge(t, OpCounts.of(e.op()), OpCounts::plus); // a key change still counts as one update
         } else if (r instanceof CaptureRecord.Checkpoint cp) {
-          ack = cp.ack();
+          boundary = cp.boundary();
           if (cp.completed() != null) {
             // everything read before this mark is delivered with this batch: every table seen so far
             // in the batch has all its changes up to and including this transaction
             positions.replaceAll((t, p) -> cp.completed().isAfter(p) ? cp.completed() : p);
           }
+        } else if (r instanceof CaptureRecord.TableCheckpoint tc) {
+          if (tableBoundaries == null) {
+            tableBoundaries = new HashMap<>();
+          }
+          tableBoundaries.put(tc.table(), tc.boundary());
         } else if (r instanceof CaptureRecord.SnapshotDone s) {
           done.add(s);
         } else if (r instanceof CaptureRecord.IncrementalSnapshotProgress ip) {
@@ -190,8 +196,8 @@ public final class DeliveryPipeline {
       counts.forEach((t, c) -> tables.put(t, new Progress.TableProgress(positions.get(t), c)));
       positions.forEach((t, p) -> tables.putIfAbsent(t, new Progress.TableProgress(p, OpCounts.ZERO)));
       long[] lag = nCommits == commits.length ? commits : java.util.Arrays.copyOf(commits, nCommits);
-      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), ack, changes, lag, List.copyOf(chunks),
-          incremental);
+      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), boundary, changes, lag, List.copyOf(chunks),
+          incremental, tableBoundaries);
       return new Outgoing<>(out, progress);
     }
 

@@ -10,30 +10,40 @@ import java.util.Map;
 
 /**
  * What a delivered batch (or several merged) moves: per table the highest delivered position and
- * the changes counted, snapshots completed, and how far the source may be acknowledged once the
- * tables have recorded this.
+ * the changes counted, snapshots completed, and the boundary up to which the source may be
+ * acknowledged once the tables have recorded this.
  *
  * @param tables per table: highest delivered streaming position (null when only snapshot rows) and counts
  * @param snapshotsDone tables whose snapshot was entirely delivered
- * @param ack source position to acknowledge after recording, or null
+ * @param boundary the last checkpoint's boundary in the batch, or null: every change before it is delivered, for
+ *     every table; the source is acknowledged up to it after recording, and idle tables may record it
  * @param events number of change events delivered
  * @param commitMicros source commit times of delivered streaming events (for lag), may be sampled
  * @param chunksDone snapshot chunks whose rows were all delivered
  * @param incremental the source's incremental-snapshot state as of the end of the batch, or null when
  *     the batch did not change it (docs/incremental-snapshots.md)
+ * @param tableBoundaries per table, the last {@link CaptureRecord.TableCheckpoint} boundary of the batch
  */
 public record Progress(
     Map<TableRef, TableProgress> tables,
     List<CaptureRecord.SnapshotDone> snapshotsDone,
-    SourcePosition ack,
+    SourcePosition boundary,
     long events,
     long[] commitMicros,
     List<CaptureRecord.SnapshotChunkDone> chunksDone,
-    IncrementalSnapshotState incremental) {
+    IncrementalSnapshotState incremental,
+    Map<TableRef, SourcePosition> tableBoundaries) {
+
+  public Progress {
+    if (boundary != null && !boundary.isBoundary()) {
+      throw new IllegalArgumentException("progress boundary must be a boundary position, got " + boundary.display());
+    }
+    tableBoundaries = tableBoundaries == null ? Map.of() : Map.copyOf(tableBoundaries);
+  }
 
   public Progress(Map<TableRef, TableProgress> tables, List<CaptureRecord.SnapshotDone> snapshotsDone,
-      SourcePosition ack, long events, long[] commitMicros) {
-    this(tables, snapshotsDone, ack, events, commitMicros, List.of(), null);
+      SourcePosition boundary, long events, long[] commitMicros) {
+    this(tables, snapshotsDone, boundary, events, commitMicros, List.of(), null, Map.of());
   }
 
   /** Delivered position and counts of one table. */
@@ -62,27 +72,33 @@ public record Progress(
     if (!chunksDone.isEmpty()) {
       c.addAll(later.chunksDone);
     }
-    return new Progress(Map.copyOf(t), List.copyOf(s), later.ack != null ? later.ack : ack, events + later.events, m,
-        List.copyOf(c), later.incremental != null ? later.incremental : incremental);
+    Map<TableRef, SourcePosition> b = tableBoundaries;
+    if (!later.tableBoundaries.isEmpty()) {
+      b = new HashMap<>(tableBoundaries);
+      b.putAll(later.tableBoundaries); // a table's boundaries only grow along its stream
+    }
+    return new Progress(Map.copyOf(t), List.copyOf(s), later.boundary != null ? later.boundary : boundary,
+        events + later.events, m, List.copyOf(c), later.incremental != null ? later.incremental : incremental, b);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof Progress p && tables.equals(p.tables) && snapshotsDone.equals(p.snapshotsDone)
-        && java.util.Objects.equals(ack, p.ack) && events == p.events
+        && java.util.Objects.equals(boundary, p.boundary) && events == p.events
         && java.util.Arrays.equals(commitMicros, p.commitMicros) && chunksDone.equals(p.chunksDone)
-        && java.util.Objects.equals(incremental, p.incremental);
+        && java.util.Objects.equals(incremental, p.incremental) && tableBoundaries.equals(p.tableBoundaries);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(tables, snapshotsDone, ack, events, chunksDone, incremental) * 31 + java.util.Arrays.hashCode(commitMicros);
+    return java.util.Objects.hash(tables, snapshotsDone, boundary, events, chunksDone, incremental, tableBoundaries) * 31
+        + java.util.Arrays.hashCode(commitMicros);
   }
 
   @Override
   public String toString() {
     return "Progress[tables=" + tables.keySet() + ", snapshotsDone=" + snapshotsDone.size()
-        + ", chunksDone=" + chunksDone.size() + ", ack=" + ack
+        + ", chunksDone=" + chunksDone.size() + ", boundary=" + boundary
         + ", events=" + events + "]";
   }
 }

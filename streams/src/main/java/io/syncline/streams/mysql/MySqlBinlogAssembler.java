@@ -57,6 +57,7 @@ final class MySqlBinlogAssembler {
   private final Map<String, MySqlCatalog.MySqlTable> included = new HashMap<>();
   private final Map<Long, TableInfo> tables = new HashMap<>();
   private final java.util.function.Supplier<GtidState> startGtids;
+  private final java.util.function.Supplier<BinlogPosition> start;
   private GtidState gtids; // null: the server's GTIDs are not followed
   private boolean gtidsKnown;
   private final SchemaTracker schemas;
@@ -64,15 +65,23 @@ final class MySqlBinlogAssembler {
   private Txn txn;
   private long order;
 
+  /**
+   * @param start where this run reads the binlog from (set by the reader before it connects): the
+   *     first checkpoint, so that tables without a position record where capture started
+   */
   MySqlBinlogAssembler(MySqlSourceSettings settings, List<MySqlCatalog.MySqlTable> tables, String startFile,
-      java.util.function.Supplier<GtidState> startGtids, SchemaHistoryStore history) {
-    this(settings, tables, startFile, startGtids, new SchemaTracker(settings, history, SchemaTracker.jdbc(settings)));
+      java.util.function.Supplier<GtidState> startGtids, java.util.function.Supplier<BinlogPosition> start,
+      SchemaHistoryStore history) {
+    this(settings, tables, startFile, startGtids, start,
+        new SchemaTracker(settings, history, SchemaTracker.jdbc(settings)));
   }
 
   MySqlBinlogAssembler(MySqlSourceSettings settings, List<MySqlCatalog.MySqlTable> tables, String startFile,
-      java.util.function.Supplier<GtidState> startGtids, SchemaTracker schemas) {
+      java.util.function.Supplier<GtidState> startGtids, java.util.function.Supplier<BinlogPosition> start,
+      SchemaTracker schemas) {
     this.settings = settings;
     this.startGtids = startGtids;
+    this.start = start;
     for (MySqlCatalog.MySqlTable t : tables) {
       included.put(t.qualifiedName(), t);
     }
@@ -97,6 +106,12 @@ final class MySqlBinlogAssembler {
         file = r.getBinlogFilename();
         if (!schemas.started()) { // the first event: the server's (fake) ROTATE to where reading starts
           startSchemas(new BinlogPosition(file, r.getBinlogPosition(), 0, null));
+          BinlogPosition from = start.get();
+          if (from != null && txn == null) {
+            // everything before where this run reads is delivered (or not wanted): the reader's first boundary
+            String gtidsThere = from.resumeGtids() != null ? from.resumeGtids() : gtidsNow();
+            out.add(new CaptureRecord.Checkpoint(null, BinlogPosition.boundary(from.file(), from.offset(), gtidsThere)));
+          }
         }
       }
       case MARIADB_GTID -> {
@@ -143,8 +158,7 @@ final class MySqlBinlogAssembler {
       case HEARTBEAT -> {
         // the server is idle: everything up to its position was sent, and no transaction is open
         if (txn == null && file != null && h.getNextPosition() > 0) {
-          out.add(new CaptureRecord.Checkpoint(null, new BinlogPosition(file, h.getNextPosition(), BinlogPosition.COMPLETE,
-              null, gtidsNow())));
+          out.add(new CaptureRecord.Checkpoint(null, BinlogPosition.boundary(file, h.getNextPosition(), gtidsNow())));
         }
       }
       default -> { }
@@ -208,11 +222,16 @@ final class MySqlBinlogAssembler {
   }
 
   private void commit(EventHeaderV4 h, List<CaptureRecord> out) {
-    long start = txn == null ? h.getPosition() : txn.startOffset;
+    long begin = txn == null ? h.getPosition() : txn.startOffset;
     String gtid = txn == null ? null : txn.gtid;
     String resume = txn == null ? gtidsNow() : txn.resumeGtids;
-    out.add(new CaptureRecord.Checkpoint(new BinlogPosition(file, start, BinlogPosition.COMPLETE, gtid, resume),
-        new BinlogPosition(file, h.getNextPosition(), BinlogPosition.COMPLETE, gtid, gtidsNow())));
+    if (h.getNextPosition() <= begin) {
+      throw new IllegalStateException("source '" + settings.name() + "': the end of the transaction at " + file + ":"
+          + begin + " carries no binlog position (" + h.getNextPosition() + ")");
+    }
+    // the next transaction starts where this one ends: (file, next, 0) is before it, (file, next, COMPLETE) is not
+    out.add(new CaptureRecord.Checkpoint(new BinlogPosition(file, begin, BinlogPosition.COMPLETE, gtid, resume),
+        BinlogPosition.boundary(file, h.getNextPosition(), gtidsNow())));
     txn = null;
   }
 

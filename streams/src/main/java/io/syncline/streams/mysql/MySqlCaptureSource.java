@@ -116,6 +116,7 @@ public final class MySqlCaptureSource implements CaptureSource {
     String startFile = startFile(recorded);
     MySqlSnapshotPlan plan = MySqlSnapshotPlan.of(settings, t, recorded);
     AtomicReference<GtidState> startGtids = new AtomicReference<>(); // set by the reader thread before it connects
+    AtomicReference<BinlogPosition> startAt = new AtomicReference<>(); // likewise
     // snapshot chunks first (a small buffer: a chunk holds up to max-batch-size rows), then the binlog
     Source<List<CaptureRecord>, SourceQueueWithComplete<List<CaptureRecord>>> snapshot =
         Source.<List<CaptureRecord>>queue(SNAPSHOT_CHUNKS_BUFFERED, OverflowStrategy.backpressure());
@@ -125,7 +126,8 @@ public final class MySqlCaptureSource implements CaptureSource {
       decoded.add(signal);
     }
     Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create().statefulMapConcat(() -> {
-      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, decoded, startFile, startGtids::get, schemaHistory);
+      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, decoded, startFile, startGtids::get, startAt::get,
+          schemaHistory);
       return event -> {
         List<CaptureRecord> out = new ArrayList<>(4);
         assembler.accept(event, out);
@@ -145,7 +147,7 @@ public final class MySqlCaptureSource implements CaptureSource {
     return Source.fromMaterializer((mat, attributes) -> snapshot
             .concatMat(events.via(assemble), Keep.both())
             .mapMaterializedValue(queues -> {
-              start(queues.first(), queues.second(), plan, recorded, startGtids, mat);
+              start(queues.first(), queues.second(), plan, recorded, startGtids, startAt, mat);
               return NotUsed.getInstance();
             }))
         .via(dropSnapshotted)
@@ -198,7 +200,7 @@ public final class MySqlCaptureSource implements CaptureSource {
 
   private void start(SourceQueueWithComplete<List<CaptureRecord>> snapshotQueue, SourceQueueWithComplete<Event> queue,
       MySqlSnapshotPlan plan, Map<TableRef, TableStart> recorded, AtomicReference<GtidState> startGtids,
-      Materializer mat) {
+      AtomicReference<BinlogPosition> startAt, Materializer mat) {
     BinaryLogClient client = new BinaryLogClient(settings.host(), settings.port(), settings.user(),
         settings.password().value());
     client.setServerId(settings.serverId());
@@ -274,6 +276,7 @@ public final class MySqlCaptureSource implements CaptureSource {
             log.info("source '{}': reading the binlog from {}", settings.name(), from.display());
           }
         }
+        startAt.set(from);
         client.connect();
         Exception failed = failure.get();
         if (failed instanceof com.github.shyiko.mysql.binlog.network.ServerException se) {
@@ -302,6 +305,16 @@ public final class MySqlCaptureSource implements CaptureSource {
   @Override
   public int maxBatchSize() {
     return settings.maxBatchSize();
+  }
+
+  @Override
+  public io.syncline.streams.capture.PositionCheck checkPositions(Map<TableRef, TableStart> recorded) {
+    return MySqlPositionCheck.check(settings, recorded);
+  }
+
+  @Override
+  public io.syncline.streams.capture.PositionCheck.OnPositionLost onPositionLost() {
+    return settings.onPositionLost();
   }
 
   @Override

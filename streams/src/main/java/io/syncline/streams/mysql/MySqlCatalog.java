@@ -178,7 +178,8 @@ public final class MySqlCatalog {
           executed = rs.getString(i);
         }
       }
-      return new BinlogPosition(rs.getString(1), rs.getLong(2), BinlogPosition.COMPLETE, null,
+      // where the next transaction will start: a boundary, before it
+      return BinlogPosition.boundary(rs.getString(1), rs.getLong(2),
           executed == null || executed.isBlank() || isMariaDb() ? null : executed.replace("\n", ""));
     }
   }

@@ -91,8 +91,9 @@ final class PgChangeAssembler {
       if (txn == null) {
         throw new IllegalStateException("source '" + settings.name() + "': Commit at " + m.commitLsn() + " without Begin");
       }
+      // the next transaction's commit record is at or after this one's end: (endLsn, 0) is before it
       out.add(new CaptureRecord.Checkpoint(new PgPosition(txn.finalLsn, PgPosition.COMPLETE),
-          new PgPosition(m.endLsn().value(), PgPosition.COMPLETE)));
+          PgPosition.boundary(m.endLsn().value())));
       lastCommitEndLsn = m.endLsn().value();
       txn = null;
     } else if (message instanceof PgMessage.Relation m) {
@@ -109,7 +110,7 @@ final class PgChangeAssembler {
     } else if (message instanceof PgMessage.LogicalMessage m) {
       if (!m.transactional() && txn == null) {
         // our heartbeat (or anyone's non-transactional message): everything before it is complete
-        out.add(new CaptureRecord.Checkpoint(null, new PgPosition(m.lsn().value(), PgPosition.COMPLETE)));
+        out.add(new CaptureRecord.Checkpoint(null, PgPosition.boundary(m.lsn().value())));
       }
     } else if (message instanceof PgMessage.Origin) {
       // replication origin of the transaction: not part of the envelope yet

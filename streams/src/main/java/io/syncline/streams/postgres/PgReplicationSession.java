@@ -62,6 +62,7 @@ final class PgReplicationSession implements AutoCloseable {
   // stream phase
   private long lastAckedLsn;
   private long lastIdleMarkLsn;
+  private long startBoundary; // where this run's stream starts: emitted first, so tables without a position record it
   private long lastMessageNanos = System.nanoTime();
   private long lastHeartbeatNanos = System.nanoTime();
 
@@ -207,6 +208,8 @@ final class PgReplicationSession implements AutoCloseable {
     }
     stream = b.start();
     lastAckedLsn = startLsn;
+    startBoundary = startLsn != 0 ? startLsn : catalog.slot().map(PgCatalog.SlotInfo::confirmedFlushLsn)
+        .filter(l -> l != null).map(l -> Lsn.parse(l).value()).orElse(0L);
     log.info("source '{}': streaming from slot {}{}", settings.name(), settings.slotName(),
         startLsn == 0 ? " at its confirmed position" : " at " + new Lsn(startLsn));
   }
@@ -248,6 +251,11 @@ final class PgReplicationSession implements AutoCloseable {
 
   private List<CaptureRecord> nextStreamChunk() throws SQLException {
     List<CaptureRecord> out = new ArrayList<>();
+    if (startBoundary != 0) {
+      // every change before the stream's start is delivered (the slot was acknowledged there, or the snapshot holds it)
+      out.add(new CaptureRecord.Checkpoint(null, PgPosition.boundary(startBoundary)));
+      startBoundary = 0;
+    }
     long parkNanos = 50_000;
     long giveBackAt = System.nanoTime() + MAX_IDLE_READ_NANOS;
     while (true) {
@@ -277,7 +285,7 @@ final class PgReplicationSession implements AutoCloseable {
         long mark = Math.max(sent, assembler.lastCommitEndLsn());
         if (Long.compareUnsigned(mark, lastIdleMarkLsn) > 0 && Long.compareUnsigned(mark, lastAckedLsn) > 0) {
           lastIdleMarkLsn = mark;
-          out.add(new CaptureRecord.Checkpoint(null, new PgPosition(mark, PgPosition.COMPLETE)));
+          out.add(new CaptureRecord.Checkpoint(null, PgPosition.boundary(mark)));
           return out;
         }
       }

@@ -78,14 +78,14 @@ class DeliveryPipelineTest {
     long id = 0;
     for (int tx = 1; tx <= count; tx++) {
       List<CaptureRecord> chunk = new ArrayList<>();
-      PgPosition pos = new PgPosition(tx * 100L, 0);
       for (int i = 0; i < rowsEach; i++) {
         id++;
         Row after = new Row(SCHEMA, new Object[] {id, "v" + id});
-        chunk.add(new CaptureRecord.Change(new ChangeEvent(T, Op.CREATE, pos, "tx" + tx, i, tx, false, null, after,
-            List.of())));
+        chunk.add(new CaptureRecord.Change(new ChangeEvent(T, Op.CREATE, new PgPosition(tx * 100L, i + 1), "tx" + tx,
+            i + 1, tx, false, null, after, List.of())));
       }
-      chunk.add(new CaptureRecord.Checkpoint(pos, pos));
+      chunk.add(new CaptureRecord.Checkpoint(new PgPosition(tx * 100L, PgPosition.COMPLETE),
+          PgPosition.boundary(tx * 100L + 50)));
       out.add(chunk);
     }
     return out;
@@ -121,8 +121,8 @@ class DeliveryPipelineTest {
       PgPosition last = null;
       for (Progress p : progress) {
         events += p.events();
-        if (p.ack() != null) {
-          PgPosition ack = (PgPosition) p.ack();
+        if (p.boundary() != null) {
+          PgPosition ack = (PgPosition) p.boundary();
           if (last != null) {
             assertThat(ack.isAfter(last) || ack.equals(last)).isTrue();
           }
@@ -130,7 +130,7 @@ class DeliveryPipelineTest {
         }
       }
       assertThat(events).isEqualTo(10_000);
-      assertThat(last).isEqualTo(new PgPosition(400 * 100L, 0));
+      assertThat(last).isEqualTo(PgPosition.boundary(400 * 100L + 50));
     }
   }
 

@@ -76,8 +76,8 @@ public final class SourceRun implements AutoCloseable {
         .map(p -> {
           progress.add(p);
           record(p);
-          if (p.ack() != null) {
-            pre.first().acknowledge(p.ack());
+          if (p.boundary() != null) {
+            pre.first().acknowledge(p.boundary());
           }
           return p;
         })

@@ -26,7 +26,7 @@ class MySqlSnapshotFilterTest {
 
   private static CaptureRecord checkpoint(String file, long txn) {
     BinlogPosition p = new BinlogPosition(file, txn, BinlogPosition.COMPLETE, null);
-    return new CaptureRecord.Checkpoint(p, p);
+    return new CaptureRecord.Checkpoint(p, BinlogPosition.boundary(file, txn + 100, null));
   }
 
   @Test

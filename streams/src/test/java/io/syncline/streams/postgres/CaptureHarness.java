@@ -92,8 +92,8 @@ final class CaptureHarness implements AutoCloseable {
   }
 
   private void acknowledge(Progress p) {
-    if (acknowledge && p.ack() != null) {
-      control.acknowledge(p.ack());
+    if (acknowledge && p.boundary() != null) {
+      control.acknowledge(p.boundary());
     }
   }
 

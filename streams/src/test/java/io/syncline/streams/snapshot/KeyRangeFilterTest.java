@@ -61,7 +61,8 @@ class KeyRangeFilterTest {
     filter.apply(List.of(new CaptureRecord.SnapshotChunkDone(T, KeyRange.ALL, S2, 3)));
     assertThat(filter.apply(List.of(change(T, Op.CREATE, 0x400, null, 7L)))).isEmpty();
 
-    filter.apply(List.of(new CaptureRecord.Checkpoint(new PgPosition(0x600, PgPosition.COMPLETE), null)));
+    filter.apply(List.of(new CaptureRecord.Checkpoint(new PgPosition(0x600, PgPosition.COMPLETE),
+        PgPosition.boundary(0x680))));
     List<CaptureRecord> late = List.of(change(T, Op.CREATE, 0x400, null, 7L));
     assertThat(filter.apply(late)).as("fences forgotten: nothing is compared any more").isSameAs(late);
   }
