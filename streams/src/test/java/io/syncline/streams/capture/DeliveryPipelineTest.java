@@ -156,7 +156,8 @@ class DeliveryPipelineTest {
         new Row(SCHEMA, new Object[] {2L, null}), null, List.of());
     Recording transport = new Recording();
     List<Progress> progress = run(1, transport, List.of(List.of(new CaptureRecord.Change(keyChange),
-        new CaptureRecord.Change(sameKey), new CaptureRecord.Change(delete), new CaptureRecord.Checkpoint(pos, pos))));
+        new CaptureRecord.Change(sameKey), new CaptureRecord.Change(delete),
+        new CaptureRecord.Checkpoint(pos, PgPosition.boundary(550)))));
 
     assertThat(transport.delivered).hasSize(4);
     OutRecord oldGone = transport.delivered.get(0);

@@ -412,7 +412,7 @@ class KafkaTransportIT {
       out.add(new CaptureRecord.Change(e));
     }
     PgPosition done = new PgPosition(lsn * 100, PgPosition.COMPLETE);
-    out.add(new CaptureRecord.Checkpoint(done, done));
+    out.add(new CaptureRecord.Checkpoint(done, PgPosition.boundary(lsn * 100 + 50)));
     return out;
   }
 
