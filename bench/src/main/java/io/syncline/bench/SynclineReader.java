@@ -26,7 +26,6 @@ import io.syncline.streams.transport.Transport;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -227,7 +226,9 @@ public final class SynclineReader {
   private static Transport sink(Map<String, String> a, ActorSystem system) {
     return switch (required(a, "sink")) {
       case "noop" -> new NoopTransport();
-      case "jsonl" -> JsonLinesTransport.create(system, new JsonLinesTransport.Settings(Path.of(required(a, "dir")), false, false));
+      // the node's defaults (reference.conf): durable, fsync per batch; SYNCLINE_JSONL_FSYNC=false for the fast mode
+      case "jsonl" -> JsonLinesTransport.create(system,
+          JsonLinesTransport.Settings.create(ConfigFactory.parseMap(Map.of("directory", required(a, "dir")))));
       case "kafka" -> {
         Map<String, String> overrides = new LinkedHashMap<>();
         a.forEach((k, v) -> {

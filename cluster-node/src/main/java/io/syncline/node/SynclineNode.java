@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.syncline.persistence.JournalSettings;
 import io.syncline.streams.capture.CaptureMetrics;
 import io.syncline.streams.capture.CaptureSource;
+import io.syncline.streams.transport.DeadLetters;
 import io.syncline.streams.transport.FanOutTransport;
 import io.syncline.streams.transport.JsonLinesTransport;
 import io.syncline.streams.transport.KafkaSettings;
@@ -124,7 +125,8 @@ public final class SynclineNode implements AutoCloseable {
         }
         case "kafka" -> {
           KafkaSettings s = KafkaSettings.create(config.getConfig(KafkaSettings.CONFIG_PATH));
-          yield system -> KafkaTransport.create(system, s);
+          DeadLetters.Settings dead = DeadLetters.Settings.create(config.getConfig(DeadLetters.Settings.CONFIG_PATH));
+          yield system -> KafkaTransport.create(system, s, dead);
         }
         case "noop" -> system -> new NoopTransport();
         default -> throw new IllegalArgumentException("unknown sink " + sink);

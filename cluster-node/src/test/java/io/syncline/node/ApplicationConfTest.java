@@ -7,6 +7,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.syncline.persistence.JournalSettings;
 import io.syncline.streams.postgres.PgCaptureSource;
+import io.syncline.streams.transport.DeadLetters;
+import io.syncline.streams.transport.JsonLinesTransport;
 import io.syncline.streams.transport.KafkaSettings;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,23 @@ class ApplicationConfTest {
         .withValue("bootstrap-servers", com.typesafe.config.ConfigValueFactory.fromAnyRef("localhost:9092"));
     assertThat(KafkaSettings.create(kafka).topicPattern()).isEqualTo("${prefix}.${schema}.${table}");
     assertThat(KafkaSettings.create(kafka).producerProperties()).containsEntry("acks", "all");
+    assertThat(KafkaSettings.create(kafka).tombstonesOnDelete()).isTrue();
+    assertThat(DeadLetters.Settings.create(load().getConfig(DeadLetters.Settings.CONFIG_PATH)))
+        .isEqualTo(DeadLetters.Settings.FAIL);
+    assertThat(JsonLinesTransport.Settings.create(load().getConfig(JsonLinesTransport.Settings.CONFIG_PATH)).fsync())
+        .as("durable by default").isTrue();
+  }
+
+  @Test
+  void shouldRefuseDeadLetterModeWithoutADestination() {
+    Config c = ConfigFactory.parseString("syncline.transport.dead-letter.on-refused-record = dead-letter")
+        .withFallback(load());
+    assertThatThrownBy(() -> DeadLetters.Settings.create(c.getConfig(DeadLetters.Settings.CONFIG_PATH)))
+        .hasMessageContaining("'syncline.transport.dead-letter.on-refused-record' = dead-letter needs a destination");
+    Config typo = ConfigFactory.parseString("syncline.transport.dead-letter.on-refused-record = skip")
+        .withFallback(load());
+    assertThatThrownBy(() -> DeadLetters.Settings.create(typo.getConfig(DeadLetters.Settings.CONFIG_PATH)))
+        .hasMessageContaining("'syncline.transport.dead-letter.on-refused-record' is 'skip': use fail or dead-letter");
   }
 
   @Test

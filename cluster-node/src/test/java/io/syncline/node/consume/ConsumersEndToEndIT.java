@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -27,8 +28,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +48,8 @@ class ConsumersEndToEndIT {
   private static final String DB = "e2e_consumers";
   private static final int ROWS_PER_TXN = 200;
   private static final long CHANGES = 100L * ROWS_PER_TXN;
+  /** A tombstone follows each of the 25 x 200 deletes (tombstones-on-delete, the default). */
+  private static final long TOMBSTONES = 25L * ROWS_PER_TXN;
   private static final String TOPIC = "e2e.public.t";
 
   @TempDir
@@ -75,7 +81,7 @@ class ConsumersEndToEndIT {
           "syncline.consume.bootstrap-servers = \"" + kafka.bootstrapServers() + "\"",
           "syncline.consume.max-poll-records = 500",
           "syncline.consume.consumers = 3")).withFallback(ConfigFactory.load()));
-      try (CsvConsumers group = CsvConsumers.start(settings)) {
+      try (CsvConsumers group = CsvConsumers.start(settings); Tombstones tombstones = new Tombstones(kafka)) {
         await("3 consumers own one partition each", () -> group.assignedPartitions().equals(List.of(1, 1, 1)));
         await("the node streams from its replication slot", () -> slotActive(pg));
         writeWorkload(pg);
@@ -85,10 +91,12 @@ class ConsumersEndToEndIT {
           // committed first, then the files: every committed record must already be in them
           Map<Integer, Long> committed = committed(kafka);
           Map<Integer, BitSet> onDisk = offsetsOnDisk(group.directories());
+          // a tombstone needs no row: its offset counts as written
+          tombstones.readTo(committed).forEach((p, offsets) -> onDisk.computeIfAbsent(p, k -> new BitSet()).or(offsets));
           committed.forEach((p, next) -> assertThat(onDisk.getOrDefault(p, new BitSet()).nextClearBit(0))
               .as("partition %d: committed up to %d, on disk", p, next).isGreaterThanOrEqualTo(next.intValue()));
           checks++;
-          if (committed.values().stream().mapToLong(Long::longValue).sum() == CHANGES) {
+          if (committed.values().stream().mapToLong(Long::longValue).sum() == CHANGES + TOMBSTONES) {
             break;
           }
           assertThat(group.failure()).isNull();
@@ -101,6 +109,8 @@ class ConsumersEndToEndIT {
         group.close();
         assertThat(group.failure()).isNull();
         assertThat(committed(kafka)).isEqualTo(endOffsets(kafka));
+        assertThat(tombstones.readTo(endOffsets(kafka)).values().stream().mapToInt(BitSet::cardinality).sum())
+            .as("tombstones").isEqualTo(TOMBSTONES);
 
         List<Map<String, String>> inserts = new ArrayList<>();
         List<Map<String, String>> deletes = new ArrayList<>();
@@ -195,6 +205,44 @@ class ConsumersEndToEndIT {
       }
     }
     return out;
+  }
+
+  /** Reads the topic alongside the group and remembers the offsets of its tombstones (null values). */
+  private static final class Tombstones implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<Integer, BitSet> offsets = new HashMap<>();
+
+    Tombstones(KafkaServer kafka) {
+      consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()), new ByteArrayDeserializer(),
+          new ByteArrayDeserializer());
+      List<TopicPartition> parts = List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1),
+          new TopicPartition(TOPIC, 2));
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+    }
+
+    /** The tombstone offsets of every partition, read at least up to {@code upTo} (partition → next offset). */
+    Map<Integer, BitSet> readTo(Map<Integer, Long> upTo) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (upTo.entrySet().stream().anyMatch(e -> consumer.position(new TopicPartition(TOPIC, e.getKey())) < e.getValue())) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("could not read " + TOPIC + " up to " + upTo + " within 60 s");
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.value() == null) {
+            offsets.computeIfAbsent(r.partition(), k -> new BitSet()).set(Math.toIntExact(r.offset()));
+          }
+        }
+      }
+      Map<Integer, BitSet> copy = new HashMap<>();
+      offsets.forEach((p, b) -> copy.put(p, (BitSet) b.clone()));
+      return copy;
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
   }
 
   /** A consumer's files: {@code inserts.csv}, {@code deletes.csv} and the ones rotated when the columns changed. */

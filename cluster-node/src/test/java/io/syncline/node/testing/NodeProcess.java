@@ -66,6 +66,20 @@ public final class NodeProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * Sets the node's soft limit on the size of files it writes ({@code RLIMIT_FSIZE}, Linux's
+   * {@code prlimit}): a write that would grow a file past it writes what fits and then fails with
+   * EFBIG ("File too large"), as a full disk does. {@code "unlimited"} lifts it again.
+   */
+  public void limitFileSize(String bytes) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("prlimit", "--pid", Long.toString(process.pid()), "--fsize=" + bytes + ":")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("prlimit --fsize=" + bytes + " on the node failed: " + out);
+    }
+  }
+
   /** SIGKILL: no shutdown hook, no flush. Waits until the process is gone. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -3,6 +3,8 @@ package io.syncline.streams.capture;
 import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.envelope.EnvelopeEncoder;
 import io.syncline.streams.event.ChangeEvent;
+import io.syncline.streams.event.Op;
+import io.syncline.streams.event.RowSchema;
 import io.syncline.streams.event.TableRef;
 import io.syncline.streams.transport.OutRecord;
 import io.syncline.streams.transport.Outgoing;
@@ -144,6 +146,7 @@ public final class DeliveryPipeline {
       SourcePosition boundary = null;
       Map<TableRef, SourcePosition> tableBoundaries = null;
       long skipped = 0;
+      long changes = 0;
       io.syncline.persistence.IncrementalSnapshotState incremental = null;
       for (CaptureRecord r : batch) {
         if (r instanceof CaptureRecord.Change c) {
@@ -158,8 +161,14 @@ public final class DeliveryPipeline {
             positions.merge(t, e.position(), (a, b) -> b.isAfter(a) ? b : a);
             commits[nCommits++] = e.commitMicros();
           }
-          out.add(new OutRecord(t, encoder.encodeKey(e), encoder.encodeValue(e)));
-          counts.merge(t, OpCounts.of(e.op()), OpCounts::plus);
+          if (changesKey(e)) {
+            splitKeyChange(e, out);
+          } else {
+            out.add(new OutRecord(t, encoder.encodeKey(e), encoder.encodeValue(e), e.position(), e.op() == Op.DELETE,
+                List.of()));
+          }
+          changes++;
+          counts.merge(t, OpCounts.of(e.op()), OpCounts::plus); // a key change still counts as one update
         } else if (r instanceof CaptureRecord.Checkpoint cp) {
           boundary = cp.boundary();
           if (cp.completed() != null) {
@@ -187,9 +196,44 @@ public final class DeliveryPipeline {
       counts.forEach((t, c) -> tables.put(t, new Progress.TableProgress(positions.get(t), c)));
       positions.forEach((t, p) -> tables.putIfAbsent(t, new Progress.TableProgress(p, OpCounts.ZERO)));
       long[] lag = nCommits == commits.length ? commits : java.util.Arrays.copyOf(commits, nCommits);
-      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), boundary, out.size(), lag, List.copyOf(chunks),
+      Progress progress = new Progress(Map.copyOf(tables), List.copyOf(done), boundary, changes, lag, List.copyOf(chunks),
           incremental, tableBoundaries);
       return new Outgoing<>(out, progress);
+    }
+
+    /** An update whose key columns differ between its before and after images (a source that sent both). */
+    static boolean changesKey(ChangeEvent e) {
+      if (e.op() != Op.UPDATE || e.before() == null || e.after() == null) {
+        return false;
+      }
+      RowSchema schema = e.after().schema();
+      for (int i = 0; i < schema.keyCount(); i++) {
+        int k = schema.keyIndex(i);
+        if (!java.util.Objects.deepEquals(e.before().get(k), e.after().get(k))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * An update that changed the key, delivered as Debezium does for PostgreSQL and MySQL: a delete
+     * of the old key (its {@code before} image; header {@link OutRecord#NEW_KEY}), which Kafka follows
+     * with a tombstone, then a create of the new key (header {@link OutRecord#OLD_KEY}). Consumers
+     * keyed or partitioned by the key, and compacted topics, then see the old row go and the new one
+     * come. Both carry the change's position, transaction and order.
+     */
+    private void splitKeyChange(ChangeEvent e, List<OutRecord> out) {
+      ChangeEvent delete = new ChangeEvent(e.table(), Op.DELETE, e.position(), e.txId(), e.txOrder(), e.commitMicros(),
+          false, e.before(), null, List.of());
+      ChangeEvent create = new ChangeEvent(e.table(), Op.CREATE, e.position(), e.txId(), e.txOrder(), e.commitMicros(),
+          false, null, e.after(), e.unchangedToast());
+      byte[] oldKey = encoder.encodeKey(delete);
+      byte[] newKey = encoder.encodeKey(create);
+      out.add(new OutRecord(e.table(), oldKey, encoder.encodeValue(delete), e.position(), true,
+          List.of(new OutRecord.Header(OutRecord.NEW_KEY, newKey))));
+      out.add(new OutRecord(e.table(), newKey, encoder.encodeValue(create), e.position(), false,
+          List.of(new OutRecord.Header(OutRecord.OLD_KEY, oldKey))));
     }
   }
 }

@@ -5,19 +5,16 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import io.syncline.persistence.BinlogPosition;
-import io.syncline.persistence.MongoPosition;
-import io.syncline.persistence.PgPosition;
-import io.syncline.persistence.SourcePosition;
 import io.syncline.streams.event.ChangeEvent;
+import io.syncline.streams.event.JsonNull;
 import io.syncline.streams.event.JsonText;
 import io.syncline.streams.event.Row;
 import io.syncline.streams.event.RowSchema;
-import io.syncline.streams.event.TableRef;
 import io.syncline.streams.event.Unchanged;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -28,11 +25,13 @@ import java.util.Map;
  *
  * <pre>{"before":{…},"after":{…},"source":{…},"op":"u","ts_ms":…,"ts_us":…,"transaction":{…}}</pre>
  *
- * and message keys as a JSON object of the key columns. MongoDB events (connector {@code mongodb}) get
- * Debezium MongoDB's source fields ({@code collection}, {@code ord}, {@code lsid}, {@code txnNumber})
- * instead of {@code schema}/{@code table} and the log position, and a top-level
- * {@code updateDescription} when the event has one (docs/mongodb-source.md, section Envelope).
- * Streaming generator, no reflection; column
+ * and message keys as a JSON object of the key columns. The one home of the envelope fields every
+ * source shares, the markers of values that a bare JSON value cannot carry included:
+ * {@code unchanged_toast} (columns the source did not send, {@link Unchanged#TOAST}) and
+ * {@code json_null} (columns holding the JSON literal null, {@link JsonNull#LITERAL}, written as
+ * {@code null} like SQL NULL). The connector-specific {@code source} object is {@link SourceBlock}'s;
+ * MongoDB updates add a top-level {@code updateDescription} when the event has one
+ * (docs/mongodb-source.md, section Envelope). Streaming generator, no reflection; column
  * names are escaped once per table definition. Not thread-safe: one encoder per stream stage.
  * The value model is documented in docs/type-mapping.md.
  */
@@ -45,37 +44,23 @@ public final class EnvelopeEncoder {
   private static final SerializedString BEFORE = new SerializedString("before");
   private static final SerializedString AFTER = new SerializedString("after");
   private static final SerializedString SOURCE = new SerializedString("source");
-  // the relational source block's fields and fixed values, quoted once
-  private static final SerializedString F_VERSION = new SerializedString("version");
-  private static final SerializedString F_CONNECTOR = new SerializedString("connector");
-  private static final SerializedString F_NAME = new SerializedString("name");
-  private static final SerializedString F_SNAPSHOT = new SerializedString("snapshot");
-  private static final SerializedString F_DB = new SerializedString("db");
-  private static final SerializedString F_SCHEMA = new SerializedString("schema");
-  private static final SerializedString F_TABLE = new SerializedString("table");
-  private static final SerializedString F_TXID = new SerializedString("txId");
-  private static final SerializedString F_LSN = new SerializedString("lsn");
-  private static final SerializedString F_FILE = new SerializedString("file");
-  private static final SerializedString F_POS = new SerializedString("pos");
-  private static final SerializedString F_ROW = new SerializedString("row");
-  private static final SerializedString F_GTID = new SerializedString("gtid");
-  private static final SerializedString V_VERSION = new SerializedString(VERSION);
-  private static final SerializedString V_TRUE = new SerializedString("true");
-  private static final SerializedString V_FALSE = new SerializedString("false");
   private static final SerializedString OP = new SerializedString("op");
   private static final SerializedString TS_MS = new SerializedString("ts_ms");
   private static final SerializedString TS_US = new SerializedString("ts_us");
   private static final SerializedString TRANSACTION = new SerializedString("transaction");
   private static final SerializedString UNCHANGED_TOAST = new SerializedString("unchanged_toast");
   private static final SerializedString UPDATE_DESCRIPTION = new SerializedString("updateDescription");
-  private static final String MONGODB = "mongodb";
+  private static final SerializedString JSON_NULL = new SerializedString("json_null");
   private static final int MAX_CACHED = 10_000;
 
   private final ByteArrayBuilder buffer = new ByteArrayBuilder(1024);
   private JsonGenerator gen;
   private final Map<RowSchema, SerializedString[]> names = new IdentityHashMap<>();
-  private final Map<TableRef, SerializedString[]> sources = new IdentityHashMap<>();
+  private final SourceBlock source = new SourceBlock();
   private final java.util.function.LongSupplier clockMicros;
+  /** Columns of the event being written whose value is the JSON literal null, per image (reused). */
+  private final List<String> jsonNullBefore = new ArrayList<>(2);
+  private final List<String> jsonNullAfter = new ArrayList<>(2);
 
   public EnvelopeEncoder() {
     this(() -> {
@@ -118,12 +103,14 @@ public final class EnvelopeEncoder {
     try {
       JsonGenerator g = generator();
       g.writeStartObject();
+      jsonNullBefore.clear();
+      jsonNullAfter.clear();
       g.writeFieldName(BEFORE);
-      writeRow(g, event.before());
+      writeRow(g, event.before(), jsonNullBefore);
       g.writeFieldName(AFTER);
-      writeRow(g, event.after());
+      writeRow(g, event.after(), jsonNullAfter);
       g.writeFieldName(SOURCE);
-      writeSource(g, event);
+      source.write(g, event);
       g.writeFieldName(OP);
       g.writeString(event.op().code());
       long nowMicros = clockMicros.getAsLong();
@@ -153,12 +140,31 @@ public final class EnvelopeEncoder {
         }
         g.writeEndArray();
       }
+      if (!jsonNullBefore.isEmpty() || !jsonNullAfter.isEmpty()) {
+        g.writeFieldName(JSON_NULL);
+        g.writeStartObject();
+        writeColumns(g, "before", jsonNullBefore);
+        writeColumns(g, "after", jsonNullAfter);
+        g.writeEndObject();
+      }
       g.writeEndObject();
     } catch (IOException e) {
       gen = null; // in an unknown state: the next call makes a new one
       throw new UncheckedIOException(e);
     }
     return take();
+  }
+
+  private static void writeColumns(JsonGenerator g, String field, List<String> columns) throws IOException {
+    if (columns.isEmpty()) {
+      return;
+    }
+    g.writeFieldName(field);
+    g.writeStartArray();
+    for (String c : columns) {
+      g.writeString(c);
+    }
+    g.writeEndArray();
   }
 
   /**
@@ -187,124 +193,6 @@ public final class EnvelopeEncoder {
     return out;
   }
 
-  private void writeSource(JsonGenerator g, ChangeEvent e) throws IOException {
-    TableRef t = e.table();
-    SerializedString[] fixed = sources.get(t);
-    if (fixed == null) {
-      if (sources.size() > MAX_CACHED) {
-        sources.clear(); // tables churned (MongoDB collections created and dropped): start over rather than grow
-      }
-      fixed = sourceStrings(t);
-      sources.put(t, fixed);
-    }
-    if (MONGODB.equals(t.connector())) {
-      writeMongoSource(g, e, fixed);
-      return;
-    }
-    long micros = e.commitMicros();
-    g.writeStartObject();
-    g.writeFieldName(F_VERSION);
-    g.writeString(V_VERSION);
-    g.writeFieldName(F_CONNECTOR);
-    g.writeString(fixed[0]);
-    g.writeFieldName(F_NAME);
-    g.writeString(fixed[1]);
-    g.writeFieldName(TS_MS);
-    g.writeNumber(micros / 1000);
-    g.writeFieldName(TS_US);
-    g.writeNumber(micros);
-    g.writeFieldName(F_SNAPSHOT);
-    g.writeString(e.snapshot() ? V_TRUE : V_FALSE);
-    g.writeFieldName(F_DB);
-    g.writeString(fixed[2]);
-    g.writeFieldName(F_SCHEMA);
-    g.writeString(fixed[3]);
-    g.writeFieldName(F_TABLE);
-    g.writeString(fixed[4]);
-    writePosition(g, e.position());
-    g.writeFieldName(F_TXID);
-    if (e.txId() == null) {
-      g.writeNull();
-    } else {
-      g.writeString(e.txId());
-    }
-    g.writeEndObject();
-  }
-
-  /** Debezium MongoDB's source block. */
-  private static void writeMongoSource(JsonGenerator g, ChangeEvent e, SerializedString[] fixed) throws IOException {
-    if (!(e.position() instanceof MongoPosition p)) {
-      throw new IllegalArgumentException("MongoDB event of " + e.table() + " without a MongoDB position");
-    }
-    long micros = e.commitMicros();
-    g.writeStartObject();
-    g.writeStringField("version", VERSION);
-    g.writeFieldName("connector");
-    g.writeString(fixed[0]);
-    g.writeFieldName("name");
-    g.writeString(fixed[1]);
-    g.writeNumberField("ts_ms", micros / 1000);
-    g.writeNumberField("ts_us", micros);
-    g.writeStringField("snapshot", e.snapshot() ? "true" : "false");
-    g.writeFieldName("db");
-    g.writeString(fixed[2]);
-    g.writeFieldName("collection");
-    g.writeString(fixed[4]);
-    g.writeNumberField("ord", p.increment());
-    String txId = e.txId();
-    int colon = txId == null ? -1 : txId.lastIndexOf(':');
-    if (colon > 0 && colon < txId.length() - 1 && isDigits(txId, colon + 1)) { // MongoChangeDecoder's <lsid.id>:<txnNumber>
-      g.writeStringField("lsid", txId.substring(0, colon));
-      g.writeFieldName("txnNumber");
-      g.writeNumber(txId.substring(colon + 1));
-    } else if (txId != null) {
-      g.writeStringField("txId", txId);
-    }
-    g.writeEndObject();
-  }
-
-  private static boolean isDigits(String s, int from) {
-    for (int i = from; i < s.length(); i++) {
-      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static void writePosition(JsonGenerator g, SourcePosition position) throws IOException {
-    if (position instanceof PgPosition p) {
-      g.writeFieldName(F_LSN);
-      g.writeNumber(p.commitLsn());
-    } else if (position instanceof BinlogPosition b) {
-      // Debezium's MySQL source fields
-      g.writeFieldName(F_FILE);
-      g.writeString(b.file());
-      g.writeFieldName(F_POS);
-      g.writeNumber(b.offset());
-      g.writeFieldName(F_ROW);
-      g.writeNumber(b.index() == BinlogPosition.COMPLETE ? 0 : Math.max(0, b.index() - 1));
-      g.writeFieldName(F_GTID);
-      if (b.gtid() == null) {
-        g.writeNull();
-      } else {
-        g.writeString(b.gtid());
-      }
-    } else if (position != null) {
-      throw new IllegalArgumentException("no envelope fields for position kind " + position.getClass().getName());
-    }
-  }
-
-  private static SerializedString[] sourceStrings(TableRef t) {
-    return new SerializedString[] {
-      new SerializedString(t.connector()),
-      new SerializedString(t.source()),
-      new SerializedString(t.database()),
-      new SerializedString(t.schema()),
-      new SerializedString(t.table())
-    };
-  }
-
   private SerializedString[] namesOf(RowSchema schema) {
     SerializedString[] cached = names.get(schema);
     if (cached == null) {
@@ -321,7 +209,8 @@ public final class EnvelopeEncoder {
     return cached;
   }
 
-  private void writeRow(JsonGenerator g, Row row) throws IOException {
+  /** Writes a row image; adds the columns holding the JSON literal null to {@code jsonNull}. */
+  private void writeRow(JsonGenerator g, Row row, List<String> jsonNull) throws IOException {
     if (row == null) {
       g.writeNull();
       return;
@@ -331,6 +220,9 @@ public final class EnvelopeEncoder {
     g.writeStartObject();
     for (int i = 0; i < values.length; i++) {
       g.writeFieldName(cols[i]);
+      if (values[i] == JsonNull.LITERAL) {
+        jsonNull.add(cols[i].getValue());
+      }
       writeValue(g, values[i]);
     }
     g.writeEndObject();
@@ -372,6 +264,8 @@ public final class EnvelopeEncoder {
       g.writeEndArray();
     } else if (v == Unchanged.TOAST) {
       g.writeString(Unchanged.PLACEHOLDER);
+    } else if (v == JsonNull.LITERAL) {
+      g.writeNull(); // listed in json_null by writeRow (an element of an array is not)
     } else {
       throw new IllegalArgumentException(
           "value of type " + v.getClass().getName() + " is outside the JSON value model (docs/type-mapping.md)");

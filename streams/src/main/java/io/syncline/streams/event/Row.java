@@ -8,7 +8,8 @@ import java.util.Arrays;
  * {@code null}; {@link String}; {@link Long}, {@link Integer} or {@link Short}; {@link Double} or
  * {@link Float} (NaN and infinities are written as strings); {@link Boolean};
  * {@link java.math.BigDecimal} (written as an exact string); {@code byte[]} (base64);
- * {@link JsonText} (embedded as JSON); {@link java.util.List} of these (a JSON array);
+ * {@link JsonText} (embedded as JSON); {@link JsonNull#LITERAL} (a JSON column holding the JSON
+ * literal null, unlike SQL NULL); {@link java.util.List} of these (a JSON array);
  * {@link Unchanged#TOAST} (a value the source did not send).
  *
  * <p>The array is owned by the row once constructed; nobody modifies it afterwards.

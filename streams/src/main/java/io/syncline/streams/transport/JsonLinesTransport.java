@@ -8,13 +8,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -32,12 +34,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded default transport, with no Kafka: one file per table,
  * {@code <directory>/<source>.<schema>.<table>.jsonl}, one envelope JSON per line, appended.
- * A batch's pass-through comes out once its lines are written to every file it touches (and the
- * files are {@code fsync}ed when {@link Settings#fsync()} is set), in batch order.
+ * A batch's pass-through comes out once its lines are written to every file it touches and, by
+ * default ({@link Settings#fsync()}), forced to disk, in batch order: a position acknowledged to the
+ * source is never lost by an OS crash or power loss. With {@code fsync = false} (the fast mode) a
+ * batch is acknowledged once the OS has it: a process crash loses nothing, an OS crash may lose the
+ * last seconds of lines whose positions the source has already moved past.
  *
- * <p>All file I/O runs on Pekko's blocking I/O dispatcher
- * ({@value #BLOCKING_IO_DISPATCHER}), never on the default dispatcher. Files are opened once (in
- * {@link #prepare} or on a table's first record) and kept open until {@link #close()}.
+ * <p>A line is whole or absent ({@link AppendOnlyFile}): a torn last line is cut when a file is
+ * opened and again whenever a capture stream (re)starts ({@link #prepare}), and a batch whose
+ * write or fsync failed is cut off every file it touched before the failure goes up, so the batch
+ * written again after the restart never lands on a fragment. Files are created owner-only
+ * ({@code 0600}), the directory too ({@code 0700}) when the transport creates it.
+ *
+ * <p>All file I/O runs on Pekko's blocking I/O dispatcher ({@value #BLOCKING_IO_DISPATCHER}), never
+ * on the default dispatcher. Files are opened once (in {@link #prepare} or on a table's first
+ * record) and kept open until {@link #close()}.
  */
 public final class JsonLinesTransport implements Transport {
 
@@ -52,8 +63,8 @@ public final class JsonLinesTransport implements Transport {
   /**
    * Settings of the JSON-lines transport, read from {@code syncline.transport.jsonl}.
    *
-   * @param directory where the files are written (created if missing) ({@code directory})
-   * @param fsync force each touched file to disk before a batch is acknowledged ({@code fsync})
+   * @param directory where the files are written (created owner-only if missing) ({@code directory})
+   * @param fsync force each touched file to disk before a batch is acknowledged ({@code fsync}, default true)
    * @param keys write {@code {"key":…,"value":…}} lines instead of the bare envelope ({@code keys})
    */
   public record Settings(Path directory, boolean fsync, boolean keys) {
@@ -80,25 +91,55 @@ public final class JsonLinesTransport implements Transport {
     }
   }
 
+  /** Opens a table's file (tests wrap the channel to make writes fail). */
+  @FunctionalInterface
+  interface Opener {
+    AppendOnlyFile open(Path file) throws IOException;
+  }
+
+  /** A file a batch wrote to, and its length before: where a failed batch is cut back to. */
+  private record Touched(TableRef table, AppendOnlyFile file, long lengthBefore) {}
+
   private final Settings settings;
   private final Executor blockingIo;
-  /** Open files by table. One materialization at a time writes, prepare() may open concurrently. */
-  private final ConcurrentMap<TableRef, FileChannel> files = new ConcurrentHashMap<>();
+  private final Opener opener;
+  /** Open files by table. One materialization per source writes, prepare() may open concurrently. */
+  private final ConcurrentMap<TableRef, AppendOnlyFile> files = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private JsonLinesTransport(Settings settings, Executor blockingIo) {
+  private JsonLinesTransport(Settings settings, Executor blockingIo, Opener opener) {
     this.settings = settings;
     this.blockingIo = blockingIo;
+    this.opener = opener;
   }
 
   /**
    * Creates the transport; nothing is opened yet.
    *
    * @param system whose {@value #BLOCKING_IO_DISPATCHER} runs the file I/O ({@code prepare} included)
+   * @throws IllegalArgumentException when {@code directory} exists but is not a directory
    */
   public static JsonLinesTransport create(ClassicActorSystemProvider system, Settings settings) {
+    return create(system, settings, AppendOnlyFile::open);
+  }
+
+  static JsonLinesTransport create(ClassicActorSystemProvider system, Settings settings, Opener opener) {
+    Path dir = settings.directory();
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw notADirectory(dir);
+    }
     Executor io = system.classicSystem().dispatchers().lookup(BLOCKING_IO_DISPATCHER);
-    return new JsonLinesTransport(settings, io);
+    if (!settings.fsync()) {
+      log.info("JSON-lines transport: {} with fsync = false: an OS crash or power loss may lose lines already "
+          + "acknowledged to the source", dir.toAbsolutePath());
+    }
+    return new JsonLinesTransport(settings, io, opener);
+  }
+
+  private static IllegalArgumentException notADirectory(Path dir) {
+    return new IllegalArgumentException("JSON-lines transport setting '" + Settings.CONFIG_PATH + ".directory' is "
+        + dir.toAbsolutePath() + ", which exists but is a file, not a directory. Fix: set "
+        + Settings.CONFIG_PATH + ".directory to a directory (it is created if missing), or move the file away");
   }
 
   /** The settings this transport runs with. */
@@ -112,11 +153,27 @@ public final class JsonLinesTransport implements Transport {
     return settings.directory().resolve(name.replaceAll("[/\\\\\\x00]", "_"));
   }
 
-  /** Creates the directory and opens (creates) the files of these tables, on the blocking I/O dispatcher. */
+  /**
+   * Creates the directory and opens (creates) the files of these tables, on the blocking I/O
+   * dispatcher. Called before every (re)start of a capture stream: a file already open gets its
+   * torn last line cut, if it has one.
+   */
   @Override
   public CompletionStage<Done> prepare(Collection<TableRef> tables) {
     return CompletableFuture.supplyAsync(() -> {
-      tables.forEach(this::channel);
+      for (TableRef t : tables) {
+        AppendOnlyFile open = files.get(t);
+        if (open == null) {
+          file(t);
+        } else {
+          try {
+            open.repairTail();
+          } catch (IOException e) {
+            forget(t, open);
+            throw new UncheckedIOException(problem("could not check the end of", open.path(), e), e);
+          }
+        }
+      }
       return Done.getInstance();
     }, blockingIo);
   }
@@ -129,7 +186,10 @@ public final class JsonLinesTransport implements Transport {
         .addAttributes(ActorAttributes.dispatcher(BLOCKING_IO_DISPATCHER));
   }
 
-  /** Appends a batch to its files (one write per file), forces them if asked; returns the pass-through. */
+  /**
+   * Appends a batch to its files (one write per file), forces them unless in fast mode; returns the
+   * pass-through. On any failure every file the batch touched is cut back to its length before.
+   */
   private <P> P write(Outgoing<P> batch) throws IOException {
     if (batch.records().isEmpty()) {
       return batch.passThrough();
@@ -148,19 +208,63 @@ public final class JsonLinesTransport implements Transport {
       }
       out.write('\n');
     }
-    for (Map.Entry<TableRef, ByteArrayOutputStream> e : perTable.entrySet()) {
-      FileChannel ch = channel(e.getKey());
-      ByteBuffer buf = ByteBuffer.wrap(e.getValue().toByteArray());
-      while (buf.hasRemaining()) {
-        ch.write(buf);
+    List<Touched> touched = new ArrayList<>(perTable.size());
+    Path failing = null;
+    try {
+      for (Map.Entry<TableRef, ByteArrayOutputStream> e : perTable.entrySet()) {
+        AppendOnlyFile f = file(e.getKey()); // fails naming the file and the setting
+        touched.add(new Touched(e.getKey(), f, f.length()));
+        failing = f.path();
+        f.write(ByteBuffer.wrap(e.getValue().toByteArray()));
       }
-    }
-    if (settings.fsync()) {
-      for (TableRef t : perTable.keySet()) {
-        files.get(t).force(false);
+      if (settings.fsync()) {
+        for (Touched t : touched) {
+          failing = t.file().path();
+          t.file().force();
+        }
       }
+    } catch (IOException e) {
+      undo(touched);
+      throw new UncheckedIOException(problem("could not write a batch of " + batch.records().size() + " lines to",
+          failing, e), e);
+    } catch (RuntimeException e) {
+      undo(touched);
+      throw e;
     }
     return batch.passThrough();
+  }
+
+  /**
+   * Cuts each file a failed batch touched back to its length before the batch, so that the batch
+   * written again after the restart does not land on a fragment. A file that cannot be cut is
+   * closed and forgotten: opening it again cuts its torn tail (or fails, naming the file).
+   */
+  private void undo(List<Touched> touched) {
+    for (Touched t : touched) {
+      try {
+        t.file().truncate(t.lengthBefore());
+      } catch (IOException | RuntimeException e) {
+        log.warn("{}: could not cut an unacknowledged batch off the end ({}); the file is reopened, which cuts a "
+            + "torn last line, before the next write", t.file().path(), e.toString());
+        forget(t.table(), t.file());
+      }
+    }
+  }
+
+  private void forget(TableRef table, AppendOnlyFile file) {
+    files.remove(table, file);
+    try {
+      file.close();
+    } catch (IOException e) {
+      log.debug("closing {} after a failure: {}", file.path(), e.toString());
+    }
+  }
+
+  private String problem(String what, Path file, IOException e) {
+    String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+    return what + " " + file.toAbsolutePath() + " (setting '" + Settings.CONFIG_PATH + ".directory' = "
+        + settings.directory() + "): " + reason + "; the batch is not acknowledged and is written again after the"
+        + " capture restarts";
   }
 
   /**
@@ -182,24 +286,37 @@ public final class JsonLinesTransport implements Transport {
     return json;
   }
 
-  private FileChannel channel(TableRef table) {
+  private AppendOnlyFile file(TableRef table) {
     if (closed) {
       throw new IllegalStateException("JSON-lines transport is closed: no more writes to " + fileOf(table));
     }
     return files.computeIfAbsent(table, t -> {
       Path file = fileOf(t);
       try {
-        Files.createDirectories(settings.directory());
-        TornTail.dropTornLastLine(file); // a torn line was never acknowledged: it comes again
-        FileChannel ch = FileChannel.open(file,
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        AppendOnlyFile.createDirectories(settings.directory());
+      } catch (FileAlreadyExistsException e) {
+        throw notADirectory(settings.directory());
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not create the directory " + settings.directory().toAbsolutePath()
+            + " (setting '" + Settings.CONFIG_PATH + ".directory'): " + reason(e) + ". Fix: point "
+            + Settings.CONFIG_PATH + ".directory at a directory this process may create and write", e);
+      }
+      try {
+        AppendOnlyFile f = opener.open(file);
         log.debug("opened {}", file);
-        return ch;
+        return f;
       } catch (IOException e) {
         throw new UncheckedIOException("could not open " + file.toAbsolutePath() + " for appending (setting '"
-            + Settings.CONFIG_PATH + ".directory' = " + settings.directory() + "): " + e.getMessage(), e);
+            + Settings.CONFIG_PATH + ".directory' = " + settings.directory() + "): " + reason(e), e);
       }
     });
+  }
+
+  private static String reason(IOException e) {
+    if (e instanceof FileSystemException fs && fs.getReason() != null) {
+      return fs.getReason() + " (" + fs.getFile() + ")";
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 
   @Override
@@ -207,14 +324,14 @@ public final class JsonLinesTransport implements Transport {
     return "jsonl";
   }
 
-  /** Closes every file (forcing it to disk first when {@code fsync} is set). */
+  /** Closes every file, forcing it to disk first (in the fast mode too: a clean stop loses nothing). */
   @Override
   public void close() {
     closed = true;
-    for (Map.Entry<TableRef, FileChannel> e : files.entrySet()) {
+    for (Map.Entry<TableRef, AppendOnlyFile> e : files.entrySet()) {
       try {
-        if (settings.fsync() && e.getValue().isOpen()) {
-          e.getValue().force(false);
+        if (e.getValue().isOpen()) {
+          e.getValue().force();
         }
         e.getValue().close();
       } catch (IOException ex) {

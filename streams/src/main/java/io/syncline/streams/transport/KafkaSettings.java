@@ -40,6 +40,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * @param parallelism batches in flight at once, awaiting acknowledgement ({@code parallelism})
  * @param adminTimeout how long topic creation may take before {@code prepare} fails ({@code admin-timeout})
  * @param closeTimeout how long {@code close()} waits for the producer to send what it holds ({@code close-timeout})
+ * @param tombstonesOnDelete follow every delete (also the delete of a key change) with a tombstone, a
+ *     record of the same key and a null value, so that log compaction drops the key ({@code tombstones-on-delete})
  */
 public record KafkaSettings(
     String bootstrapServers,
@@ -51,7 +53,8 @@ public record KafkaSettings(
     Map<String, String> producer,
     int parallelism,
     Duration adminTimeout,
-    Duration closeTimeout) {
+    Duration closeTimeout,
+    boolean tombstonesOnDelete) {
 
   /** Where these settings live in the application configuration. */
   public static final String CONFIG_PATH = "syncline.transport.kafka";
@@ -172,7 +175,8 @@ public record KafkaSettings(
           properties(c.getConfig("producer")),
           c.getInt("parallelism"),
           c.getDuration("admin-timeout"),
-          c.getDuration("close-timeout"));
+          c.getDuration("close-timeout"),
+          c.getBoolean("tombstones-on-delete"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("Kafka transport configuration (" + CONFIG_PATH + "): " + e.getMessage(), e);
     }
@@ -204,19 +208,31 @@ public record KafkaSettings(
     Map<String, String> merged = new TreeMap<>(producer);
     merged.putAll(overrides);
     return new KafkaSettings(bootstrapServers, topicPrefix, topicPattern, partitions, replicationFactor,
-        createTopics, merged, parallelism, adminTimeout, closeTimeout);
+        createTopics, merged, parallelism, adminTimeout, closeTimeout, tombstonesOnDelete);
   }
 
   /** A copy creating topics with this many partitions. */
   public KafkaSettings withPartitions(int partitions) {
     return new KafkaSettings(bootstrapServers, topicPrefix, topicPattern, partitions, replicationFactor,
-        createTopics, producer, parallelism, adminTimeout, closeTimeout);
+        createTopics, producer, parallelism, adminTimeout, closeTimeout, tombstonesOnDelete);
   }
 
   /** A copy using this topic prefix instead of the source name. */
   public KafkaSettings withTopicPrefix(String topicPrefix) {
     return new KafkaSettings(bootstrapServers, topicPrefix, topicPattern, partitions, replicationFactor,
-        createTopics, producer, parallelism, adminTimeout, closeTimeout);
+        createTopics, producer, parallelism, adminTimeout, closeTimeout, tombstonesOnDelete);
+  }
+
+  /** A copy that does (or does not) follow deletes with tombstones. */
+  public KafkaSettings withTombstonesOnDelete(boolean tombstonesOnDelete) {
+    return new KafkaSettings(bootstrapServers, topicPrefix, topicPattern, partitions, replicationFactor,
+        createTopics, producer, parallelism, adminTimeout, closeTimeout, tombstonesOnDelete);
+  }
+
+  /** The producer's {@code max.request.size}: the largest record (key, value and headers) it sends. */
+  public int maxRequestSize() {
+    String v = producer.get("max.request.size");
+    return v == null ? 1_048_576 : parseInt("producer.max.request.size", v);
   }
 
   /**
@@ -287,6 +303,7 @@ public record KafkaSettings(
         + ", topic-pattern=" + topicPattern + ", partitions=" + partitions
         + ", replication-factor=" + replicationFactor + ", create-topics=" + createTopics
         + ", parallelism=" + parallelism + ", admin-timeout=" + adminTimeout
-        + ", close-timeout=" + closeTimeout + ", producer=" + shown + "]";
+        + ", close-timeout=" + closeTimeout + ", tombstones-on-delete=" + tombstonesOnDelete
+        + ", producer=" + shown + "]";
   }
 }

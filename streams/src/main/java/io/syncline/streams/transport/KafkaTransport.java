@@ -1,5 +1,6 @@
 package io.syncline.streams.transport;
 
+import io.syncline.streams.capture.Failures;
 import io.syncline.streams.event.TableRef;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -7,12 +8,14 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,15 +23,17 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -56,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * partition 0, so their order is kept as well. A record that cannot be delivered within
  * {@code delivery.timeout.ms} fails the stream.
  *
+ * <p>A delete is followed by a tombstone of its key ({@code tombstones-on-delete}), and the headers
+ * of a record (the {@code __debezium.newkey}/{@code __debezium.oldkey} of a key change) are sent
+ * as Kafka headers. A record Kafka refuses for good (larger than its limits) is never retried: it
+ * fails the stream with a {@link Failures.Permanent} error naming the fix, or in dead-letter mode
+ * goes to the {@link DeadLetters} destinations once the rest of its batch is acknowledged.
+ *
  * <p>The producer's {@code send} may block while it waits for topic metadata
  * ({@code max.block.ms}) or for room in {@code buffer.memory}: the sending stage runs on Pekko
  * Connectors Kafka's own dispatcher ({@value #DISPATCHER}), never on the default one.
@@ -71,12 +82,15 @@ public final class KafkaTransport implements Transport {
   private final org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer;
   private final Admin admin;
   private final ClassicActorSystemProvider system;
+  private final DeadLetters deadLetters;
   private final ConcurrentMap<TableRef, String> topics = new ConcurrentHashMap<>();
 
   private KafkaTransport(ClassicActorSystemProvider system, KafkaSettings settings,
-      ProducerSettings<byte[], byte[]> base) {
+      ProducerSettings<byte[], byte[]> base, DeadLetters.Settings deadLetter) {
     this.system = system;
     this.settings = settings;
+    this.deadLetters = new DeadLetters(deadLetter,
+        system.classicSystem().dispatchers().lookup(JsonLinesTransport.BLOCKING_IO_DISPATCHER));
     this.producer = base.createKafkaProducer();
     Admin created = null;
     try {
@@ -96,13 +110,22 @@ public final class KafkaTransport implements Transport {
    * @throws IllegalArgumentException if the producer configuration is invalid (Kafka's message)
    */
   public static KafkaTransport create(ClassicActorSystemProvider system, KafkaSettings settings) {
+    return create(system, settings, DeadLetters.Settings.FAIL);
+  }
+
+  /**
+   * The same, with what to do with a record Kafka refuses for good (larger than its limits):
+   * stop with a {@link Failures.Permanent} error, or set it aside in the dead-letter destinations.
+   */
+  public static KafkaTransport create(ClassicActorSystemProvider system, KafkaSettings settings,
+      DeadLetters.Settings deadLetter) {
     ProducerSettings<byte[], byte[]> base = ProducerSettings
         .create(system, new ByteArraySerializer(), new ByteArraySerializer())
         .withProperties(settings.producerProperties())
         .withCloseTimeout(settings.closeTimeout());
     try {
-      KafkaTransport transport = new KafkaTransport(system, settings, base);
-      log.info("Kafka transport: {}", settings);
+      KafkaTransport transport = new KafkaTransport(system, settings, base, deadLetter);
+      log.info("Kafka transport: {}, records Kafka refuses for good: {}", settings, deadLetter);
       return transport;
     } catch (org.apache.kafka.common.KafkaException e) {
       throw new IllegalArgumentException("Kafka transport: the producer could not be created from "
@@ -131,6 +154,9 @@ public final class KafkaTransport implements Transport {
     try {
       for (TableRef t : tables) {
         names.add(settings.topicFor(t));
+      }
+      if (!deadLetters.settings().topic().isEmpty()) {
+        names.add(deadLetters.settings().topic());
       }
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e);
@@ -235,27 +261,71 @@ public final class KafkaTransport implements Transport {
         .async(DISPATCHER);
   }
 
-  /** Hands every record of the batch to the producer; completes with its pass-through once all are acknowledged. */
+  /**
+   * Hands every record of the batch to the producer (a delete followed by its tombstone when
+   * {@code tombstones-on-delete}); completes with its pass-through once all are acknowledged. A
+   * record Kafka refuses for good (too large) fails the batch with a {@link Failures.Permanent}
+   * error, or, in dead-letter mode, is set aside once the rest of the batch is acknowledged.
+   */
   private <P> CompletionStage<P> send(Outgoing<P> batch) {
     List<OutRecord> records = batch.records();
     if (records.isEmpty()) {
       return CompletableFuture.completedFuture(batch.passThrough());
     }
+    boolean tombstones = settings.tombstonesOnDelete();
+    int total = records.size();
+    if (tombstones) {
+      for (OutRecord r : records) {
+        if (r.delete() && r.key() != null) {
+          total++;
+        }
+      }
+    }
     CompletableFuture<P> acknowledged = new CompletableFuture<>();
-    AtomicInteger pending = new AtomicInteger(records.size());
-    Callback callback = (metadata, error) -> {
+    AtomicInteger pending = new AtomicInteger(total);
+    Queue<DeadLetters.Refused> refused = new ConcurrentLinkedQueue<>();
+    Runnable countDown = () -> {
+      if (pending.decrementAndGet() == 0) {
+        if (refused.isEmpty()) {
+          acknowledged.complete(batch.passThrough());
+        } else {
+          setAside(List.copyOf(refused)).whenComplete((done, error) -> {
+            if (error != null) {
+              acknowledged.completeExceptionally(error);
+            } else {
+              acknowledged.complete(batch.passThrough());
+            }
+          });
+        }
+      }
+    };
+    Callback plain = (metadata, error) -> {
       if (error != null) {
         acknowledged.completeExceptionally(error);
-      } else if (pending.decrementAndGet() == 0) {
-        acknowledged.complete(batch.passThrough());
+      } else {
+        countDown.run();
       }
     };
     try {
       for (OutRecord r : records) {
         String topic = topics.computeIfAbsent(r.table(), settings::topicFor);
-        producer.send(r.key() == null
-            ? new ProducerRecord<>(topic, 0, null, r.value()) // keyless: one partition keeps the order
-            : new ProducerRecord<>(topic, r.key(), r.value()), callback);
+        producer.send(producerRecord(topic, r.key(), r.value(), r.headers()), (metadata, error) -> {
+          if (error == null) {
+            countDown.run();
+          } else if (error instanceof RecordTooLargeException) {
+            if (deadLetters.settings().deadLetter()) {
+              refused.add(new DeadLetters.Refused(r, name(), topic, tooLarge(error)));
+              countDown.run();
+            } else {
+              acknowledged.completeExceptionally(refusedForGood(r, topic, error));
+            }
+          } else {
+            acknowledged.completeExceptionally(error);
+          }
+        });
+        if (tombstones && r.delete() && r.key() != null) {
+          producer.send(producerRecord(topic, r.key(), null, List.of()), plain);
+        }
         if (acknowledged.isCompletedExceptionally()) {
           break; // a record already failed: the stream fails with it, the rest need not be sent
         }
@@ -264,6 +334,64 @@ public final class KafkaTransport implements Transport {
       acknowledged.completeExceptionally(e);
     }
     return acknowledged;
+  }
+
+  private static ProducerRecord<byte[], byte[]> producerRecord(String topic, byte[] key, byte[] value,
+      List<OutRecord.Header> headers) {
+    List<org.apache.kafka.common.header.Header> kafkaHeaders = headers.isEmpty() ? null : headers.stream()
+        .<org.apache.kafka.common.header.Header>map(h -> new RecordHeader(h.name(), h.value())).toList();
+    // keyless: one partition keeps the order
+    return new ProducerRecord<>(topic, key == null ? 0 : null, key, value, kafkaHeaders);
+  }
+
+  /** Kafka's reason, with the producer's limit. */
+  private String tooLarge(Throwable error) {
+    return "larger than Kafka accepts (producer max.request.size = " + settings.maxRequestSize()
+        + ", or the topic's max.message.bytes): " + error.getMessage();
+  }
+
+  /** The error a refused record stops the source with: the table, the position, the size, the limit and the fix. */
+  private Failures.Permanent refusedForGood(OutRecord r, String topic, Throwable error) {
+    return new Failures.Permanent("Kafka refuses a change of " + DeadLetters.display(r.table()) + " at source position "
+        + DeadLetters.position(r) + " for good: the record is " + r.size() + " bytes (key and value), "
+        + tooLarge(error) + ". It is not retried, and nothing after it is delivered or acknowledged. Fix: raise "
+        + KafkaSettings.CONFIG_PATH + ".producer.max.request.size (and the topic " + topic
+        + "'s max.message.bytes, or the broker's message.max.bytes) above its size, or set "
+        + DeadLetters.Settings.CONFIG_PATH + ".on-refused-record = dead-letter with a "
+        + DeadLetters.Settings.CONFIG_PATH + ".directory and/or topic to set such records aside and go on", error);
+  }
+
+  /**
+   * Sets refused records aside: the whole record into the dead-letter file (forced to disk), then a
+   * record of what it was and why, without its value, to the dead-letter topic; completes once both are durable.
+   */
+  private CompletionStage<Void> setAside(List<DeadLetters.Refused> refused) {
+    CompletionStage<Void> file = deadLetters.writeFile(refused);
+    String topic = deadLetters.settings().topic();
+    if (topic.isEmpty()) {
+      return file;
+    }
+    return file.thenCompose(v -> {
+      CompletableFuture<Void> sent = new CompletableFuture<>();
+      AtomicInteger left = new AtomicInteger(refused.size());
+      for (DeadLetters.Refused r : refused) {
+        producer.send(new ProducerRecord<>(topic, r.record().key(), DeadLetters.entry(r, false)), (metadata, error) -> {
+          if (error != null) {
+            sent.completeExceptionally(new IllegalStateException("could not put a dead letter of "
+                + DeadLetters.display(r.record().table()) + " into the topic " + topic + " ("
+                + DeadLetters.Settings.CONFIG_PATH + ".topic): " + error.getMessage(), error));
+          } else if (left.decrementAndGet() == 0) {
+            if (deadLetters.file() == null) {
+              refused.forEach(d -> log.warn("dead letter: a record of {} at source position {} ({} bytes) refused by"
+                  + " kafka ({}), its description sent to {}", DeadLetters.display(d.record().table()),
+                  DeadLetters.position(d.record()), d.record().size(), d.reason(), topic));
+            }
+            sent.complete(null);
+          }
+        });
+      }
+      return sent;
+    });
   }
 
   @Override
@@ -276,6 +404,7 @@ public final class KafkaTransport implements Transport {
   public void close() {
     try {
       producer.close(settings.closeTimeout());
+      deadLetters.close();
     } finally {
       if (admin != null) {
         admin.close(settings.closeTimeout());

@@ -36,33 +36,44 @@ public final class TornTail {
       return 0;
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      long size = ch.size();
-      if (size == 0) {
-        return 0;
-      }
-      ByteBuffer one = ByteBuffer.allocate(1);
-      long pos = size - 1;
-      ch.read(one, pos);
-      if (one.get(0) == '\n') {
-        return 0;
-      }
-      ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
-      long keep = 0;
-      search:
-      while (pos > 0) {
-        long start = Math.max(0, pos - chunk.capacity());
-        chunk.clear().limit((int) (pos - start));
-        ch.read(chunk, start);
-        for (int i = chunk.position() - 1; i >= 0; i--) {
-          if (chunk.get(i) == '\n') {
-            keep = start + i + 1;
-            break search;
-          }
-        }
-        pos = start;
-      }
-      return cut(ch, file, size, keep, "line");
+      return dropTornLastLine(ch, file);
     }
+  }
+
+  /**
+   * The same on an open channel (readable and writable), for a file a writer keeps open: cuts
+   * everything after the last {@code '\n'}, and forces the cut to disk.
+   *
+   * @param file the channel's file, for the log line
+   * @return how many bytes were dropped
+   */
+  public static long dropTornLastLine(FileChannel ch, Path file) throws IOException {
+    long size = ch.size();
+    if (size == 0) {
+      return 0;
+    }
+    ByteBuffer one = ByteBuffer.allocate(1);
+    long pos = size - 1;
+    ch.read(one, pos);
+    if (one.get(0) == '\n') {
+      return 0;
+    }
+    ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+    long keep = 0;
+    search:
+    while (pos > 0) {
+      long start = Math.max(0, pos - chunk.capacity());
+      chunk.clear().limit((int) (pos - start));
+      ch.read(chunk, start);
+      for (int i = chunk.position() - 1; i >= 0; i--) {
+        if (chunk.get(i) == '\n') {
+          keep = start + i + 1;
+          break search;
+        }
+      }
+      pos = start;
+    }
+    return cut(ch, file, size, keep, "line");
   }
 
   /**

@@ -139,6 +139,65 @@ class DeliveryPipelineTest {
     return new String(value, StandardCharsets.UTF_8).replaceAll("\"ts_(ms|us|ns)\":\\d+", "");
   }
 
+  /**
+   * An update that changes the key becomes a delete of the old key (before image, the new key in a
+   * header, marked for a tombstone) and a create of the new one (after image, the old key in a
+   * header), both at the change's position; an update keeping its key, and the batch's progress,
+   * are as before (one update counted, one event, the same position).
+   */
+  @Test
+  void shouldDeliverAKeyChangeAsADeleteOfTheOldKeyAndACreateOfTheNewOne() throws Exception {
+    PgPosition pos = new PgPosition(500, PgPosition.COMPLETE);
+    ChangeEvent keyChange = new ChangeEvent(T, Op.UPDATE, new PgPosition(500, 1), "tx9", 1, 42, false,
+        new Row(SCHEMA, new Object[] {1L, null}), new Row(SCHEMA, new Object[] {2L, "b"}), List.of());
+    ChangeEvent sameKey = new ChangeEvent(T, Op.UPDATE, new PgPosition(500, 2), "tx9", 2, 42, false,
+        new Row(SCHEMA, new Object[] {2L, "b"}), new Row(SCHEMA, new Object[] {2L, "c"}), List.of());
+    ChangeEvent delete = new ChangeEvent(T, Op.DELETE, new PgPosition(500, 3), "tx9", 3, 42, false,
+        new Row(SCHEMA, new Object[] {2L, null}), null, List.of());
+    Recording transport = new Recording();
+    List<Progress> progress = run(1, transport, List.of(List.of(new CaptureRecord.Change(keyChange),
+        new CaptureRecord.Change(sameKey), new CaptureRecord.Change(delete),
+        new CaptureRecord.Checkpoint(pos, PgPosition.boundary(550)))));
+
+    assertThat(transport.delivered).hasSize(4);
+    OutRecord oldGone = transport.delivered.get(0);
+    OutRecord newCame = transport.delivered.get(1);
+    assertThat(utf8(oldGone.key())).isEqualTo("{\"id\":1}");
+    assertThat(withoutProcessingTime(oldGone.value())).startsWith("{\"before\":{\"id\":1,\"v\":null},\"after\":null,")
+        .contains("\"op\":\"d\"").contains("\"lsn\":500").contains("\"transaction\":{\"id\":\"tx9\",\"total_order\":1}");
+    assertThat(oldGone.delete()).isTrue();
+    assertThat(oldGone.headers()).singleElement().satisfies(h -> {
+      assertThat(h.name()).isEqualTo("__debezium.newkey");
+      assertThat(utf8(h.value())).isEqualTo("{\"id\":2}");
+    });
+    assertThat(utf8(newCame.key())).isEqualTo("{\"id\":2}");
+    assertThat(withoutProcessingTime(newCame.value())).startsWith("{\"before\":null,\"after\":{\"id\":2,\"v\":\"b\"},")
+        .contains("\"op\":\"c\"").contains("\"lsn\":500");
+    assertThat(newCame.delete()).isFalse();
+    assertThat(newCame.headers()).singleElement().satisfies(h -> {
+      assertThat(h.name()).isEqualTo("__debezium.oldkey");
+      assertThat(utf8(h.value())).isEqualTo("{\"id\":1}");
+    });
+    assertThat(List.of(oldGone.position(), newCame.position())).containsOnly(keyChange.position());
+
+    assertThat(withoutProcessingTime(transport.delivered.get(2).value())).contains("\"op\":\"u\"");
+    assertThat(transport.delivered.get(2).headers()).isEmpty();
+    assertThat(transport.delivered.get(2).delete()).isFalse();
+    assertThat(transport.delivered.get(3).delete()).isTrue();
+
+    assertThat(progress).singleElement().satisfies(p -> {
+      assertThat(p.events()).as("changes, not records").isEqualTo(3);
+      assertThat(p.tables().get(T).counts().updates()).isEqualTo(2);
+      assertThat(p.tables().get(T).counts().deletes()).isEqualTo(1);
+      assertThat(p.tables().get(T).counts().inserts()).isZero();
+      assertThat(p.tables().get(T).position()).isEqualTo(pos);
+    });
+  }
+
+  private static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
   @Test
   void refusesZeroEncoders() {
     org.assertj.core.api.Assertions.assertThatThrownBy(

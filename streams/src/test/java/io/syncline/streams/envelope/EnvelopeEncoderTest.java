@@ -71,6 +71,35 @@ class EnvelopeEncoderTest {
             + "\"transaction\":{\"id\":\"9\",\"total_order\":1}}");
   }
 
+  /**
+   * A JSON column holding the JSON literal null and one holding SQL NULL are both written as null;
+   * json_null names the first, per image (so the two stay distinguishable), and is absent when no
+   * column holds it. A JSON null inside an array is written as null and not listed.
+   */
+  @Test
+  void listsColumnsHoldingTheJsonLiteralNullPerImage() {
+    TableRef table = new TableRef("postgresql", "shop", "shopdb", "public", "docs");
+    RowSchema schema = RowSchema.of(List.of("id", "doc", "meta", "arr"), List.of("id"));
+    Row before = new Row(schema, new Object[] {1L, JsonText.valueOf("{\"a\":1}"), JsonText.valueOf(" null "), null});
+    Row after = new Row(schema, new Object[] {1L, JsonText.valueOf("null"), null,
+        List.of(JsonText.valueOf("null"), JsonText.valueOf("[]"))});
+    ChangeEvent e = new ChangeEvent(table, Op.UPDATE, new PgPosition(100, 1), "9", 1, 0, false, before, after,
+        List.of());
+    assertThat(text(encoder.encodeValue(e))).startsWith("{\"before\":{\"id\":1,\"doc\":{\"a\":1},\"meta\":null,"
+            + "\"arr\":null},\"after\":{\"id\":1,\"doc\":null,\"meta\":null,\"arr\":[null,[]]},")
+        .endsWith("\"transaction\":{\"id\":\"9\",\"total_order\":1},"
+            + "\"json_null\":{\"before\":[\"meta\"],\"after\":[\"doc\"]}}");
+
+    ChangeEvent insert = new ChangeEvent(table, Op.CREATE, new PgPosition(100, 2), "9", 2, 0, false, null,
+        new Row(schema, new Object[] {2L, JsonText.valueOf("\tnull\n"), null, null}), List.of());
+    assertThat(text(encoder.encodeValue(insert))).endsWith("\"json_null\":{\"after\":[\"doc\"]}}");
+    ChangeEvent sqlNull = new ChangeEvent(table, Op.CREATE, new PgPosition(100, 3), "9", 3, 0, false, null,
+        new Row(schema, new Object[] {3L, null, JsonText.valueOf("\"null\""), null}), List.of());
+    assertThat(text(encoder.encodeValue(sqlNull))).contains("\"doc\":null,\"meta\":\"null\"")
+        .doesNotContain("json_null");
+    assertThat(JsonText.valueOf("nullx")).isEqualTo(new JsonText("nullx"));
+  }
+
   private static String text(byte[] bytes) {
     return new String(bytes, StandardCharsets.UTF_8);
   }

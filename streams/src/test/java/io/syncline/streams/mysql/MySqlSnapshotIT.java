@@ -126,6 +126,7 @@ class MySqlSnapshotIT {
       ArrayNode afters = JSON.createArrayNode();
       rows.stream().map(r -> r.get("after")).sorted(Comparator.comparingInt(a -> a.get("id").asInt())).forEach(afters::add);
       assertSameRows(afters, JSON.readTree(MySqlTypesGoldenIT.GOLDEN.toFile()), "snapshot rows vs the binlog's golden file");
+      io.syncline.streams.testing.GoldenRows.assertJsonNullColumns(rows, MySqlTypesGoldenIT.JSON_NULLS, "snapshot rows");
       TableRef table = ref("types", "snap_types", "all_types");
       await("the snapshot recorded as complete", () -> run.recorded().getOrDefault(table, TableStart.NEW).snapshotCompleted(), run);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import static io.syncline.streams.testing.GoldenRows.assertJsonNullColumns;
 import static io.syncline.streams.testing.GoldenRows.assertSameRows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -137,7 +138,13 @@ class PgTypesGoldenIT {
     INSERT INTO all_types (id, c_numeric, c_real, c_double, c_timestamp, c_time)
       VALUES (5, '-123456789012345678901234567890.123456789012345678901234567890', 1.5e30, -1.7976931348623157e308,
               '2024-01-15 10:20:30.1', '10:20:30.12345')""",
+    // the JSON literal null (json keeps the text as written, spaces included), unlike row 3's SQL NULLs
+    """
+    INSERT INTO all_types (id, c_json, c_jsonb, c_text) VALUES (6, ' null ', 'null', 'null')""",
   };
+
+  /** Rows whose JSON columns hold the JSON literal null: listed in the envelope's json_null, per row id. */
+  static final Map<Integer, List<String>> JSON_NULLS = Map.of(6, List.of("c_json", "c_jsonb"));
 
   /**
    * Negative numeric scale exists from PostgreSQL 15 on. Older servers get a plain numeric column
@@ -159,6 +166,7 @@ class PgTypesGoldenIT {
   }
 
   private static final Map<String, List<JsonNode>> streamed = new HashMap<>();
+  private static final List<JsonNode> streamedEnvelopes = new ArrayList<>();
   private static final List<JsonNode> toastUpdates = new ArrayList<>();
   private static PgTypeRegistry registry;
 
@@ -253,8 +261,11 @@ class PgTypesGoldenIT {
               oids, r.columns().stream().mapToInt(RelationColumn::typeModifier).toArray()));
         } else if (message instanceof Insert i) {
           Table t = tables.get(i.relationOid());
-          JsonNode after = envelope(encoder, t, Op.CREATE, begin, ++order, i.newTuple()).get("after");
-          streamed.computeIfAbsent(t.ref().table(), k -> new ArrayList<>()).add(after);
+          JsonNode envelope = envelope(encoder, t, Op.CREATE, begin, ++order, i.newTuple());
+          streamed.computeIfAbsent(t.ref().table(), k -> new ArrayList<>()).add(envelope.get("after"));
+          if (t.ref().table().equals("all_types")) {
+            streamedEnvelopes.add(envelope);
+          }
         } else if (message instanceof Update u) {
           Table t = tables.get(u.relationOid());
           toastUpdates.add(envelope(encoder, t, Op.UPDATE, begin, ++order, u.newTuple()));
@@ -302,12 +313,14 @@ class PgTypesGoldenIT {
     }
     JsonNode expected = JSON.readTree(GOLDEN.toFile());
     assertSameRows(actual, expected, "pgoutput stream vs " + GOLDEN.getFileName());
+    assertJsonNullColumns(streamedEnvelopes, JSON_NULLS, "pgoutput stream");
   }
 
   @Test
   void shouldConvertSnapshotReadsToTheSameJsonAsTheStream() throws Exception {
     EnvelopeEncoder encoder = new EnvelopeEncoder(() -> FIXED_CLOCK_MICROS);
     List<JsonNode> snapshot = new ArrayList<>();
+    List<JsonNode> snapshotEnvelopes = new ArrayList<>();
     try (Connection c = connect(false)) {
       List<String> columns = new ArrayList<>();
       List<Integer> oids = new ArrayList<>();
@@ -334,11 +347,13 @@ class PgTypesGoldenIT {
           }
           ChangeEvent read = new ChangeEvent(t.ref(), Op.READ, PgPosition.START, null, 0, FIXED_CLOCK_MICROS, true,
               null, new Row(t.schema(), values), List.of());
-          snapshot.add(JSON.readTree(encoder.encodeValue(read)).get("after"));
+          snapshotEnvelopes.add(JSON.readTree(encoder.encodeValue(read)));
+          snapshot.add(snapshotEnvelopes.get(snapshotEnvelopes.size() - 1).get("after"));
         }
       }
     }
     assertSameRows(JSON.valueToTree(snapshot), JSON.valueToTree(streamed.get("all_types")), "snapshot vs stream");
+    assertJsonNullColumns(snapshotEnvelopes, JSON_NULLS, "snapshot");
   }
 
   @Test

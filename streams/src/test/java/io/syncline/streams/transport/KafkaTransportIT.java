@@ -4,11 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.ConfigFactory;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncline.embedded.KafkaServer;
+import io.syncline.persistence.PgPosition;
+import io.syncline.streams.capture.CaptureMetrics;
+import io.syncline.streams.capture.CaptureRecord;
+import io.syncline.streams.capture.DeliveryPipeline;
+import io.syncline.streams.capture.Failures;
+import io.syncline.streams.capture.Progress;
+import io.syncline.streams.event.ChangeEvent;
+import io.syncline.streams.event.Op;
+import io.syncline.streams.event.Row;
+import io.syncline.streams.event.RowSchema;
 import io.syncline.streams.event.TableRef;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,8 +47,11 @@ import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KafkaTransportIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static ActorSystem system;
   private static String bootstrap;
@@ -244,13 +260,18 @@ class KafkaTransportIT {
     assertThat(got).extracting(r -> Integer.parseInt(str(r.value()))).isSorted().doesNotHaveDuplicates();
   }
 
+  /**
+   * A record over max.request.size fails the stream with a permanent error (the reader stops instead
+   * of retrying it forever) naming the table, the position, the size, the limit and the fix; its
+   * batch (whose first record Kafka took) never passes through.
+   */
   @Test
-  void shouldFailTheStreamAndNeverPassThroughABatchWithARecordKafkaRefuses() throws Exception {
+  void shouldFailWithAPermanentErrorAndNeverPassThroughABatchWithARecordKafkaRefusesByDefault() throws Exception {
     TableRef t1 = table("refused", "rows");
     KafkaSettings small = settings(1).withProducerOverrides(Map.of("max.request.size", "10000"));
     List<OutRecord> good = List.of(new OutRecord(t1, utf8("{\"id\":1}"), utf8("ok")));
     List<OutRecord> refused = List.of(new OutRecord(t1, utf8("{\"id\":2}"), utf8("fine")),
-        new OutRecord(t1, utf8("{\"id\":3}"), new byte[20_000])); // over max.request.size
+        new OutRecord(t1, utf8("{\"id\":3}"), new byte[20_000], new PgPosition(777, 3), false, List.of()));
     try (KafkaTransport t = KafkaTransport.create(system, small)) {
       t.prepare(List.of(t1)).toCompletableFuture().get(30, TimeUnit.SECONDS);
       Pair<TestPublisher.Probe<Outgoing<Integer>>, TestSubscriber.Probe<Integer>> probes =
@@ -259,10 +280,146 @@ class KafkaTransportIT {
       TestSubscriber.Probe<Integer> out = probes.second().request(10);
       probes.first().sendNext(new Outgoing<>(good, 1));
       assertThat(out.expectNext(Duration.ofSeconds(30))).isEqualTo(1);
-      // the refused record fails the stream: its batch (whose first record Kafka took) never passes through
       probes.first().sendNext(new Outgoing<>(refused, 2));
-      assertThat(out.expectError()).hasStackTraceContaining("RecordTooLargeException");
+      Throwable error = out.expectError();
+      assertThat(Failures.retryable(error)).as("retrying a record Kafka refuses for good").isFalse();
+      assertThat(error).isInstanceOf(Failures.Permanent.class)
+          .hasMessageContaining("Kafka refuses a change of refused.public.rows at source position "
+              + new PgPosition(777, 3).display() + " for good")
+          .hasMessageContaining("the record is 20008 bytes")
+          .hasMessageContaining("max.request.size = 10000")
+          .hasMessageContaining("Fix: raise syncline.transport.kafka.producer.max.request.size")
+          .hasMessageContaining("syncline.transport.dead-letter.on-refused-record = dead-letter")
+          .hasRootCauseInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
     }
+  }
+
+  /**
+   * In dead-letter mode the oversized record goes to the dead-letter file (whole, with reason and
+   * position) and topic (without its value), and the stream goes on: its batch and the next pass
+   * through, and the records around it are delivered.
+   */
+  @Test
+  void shouldSetARecordKafkaRefusesAsideInDeadLetterModeAndGoOn(@TempDir Path dir) throws Exception {
+    TableRef t1 = table("dlq", "rows");
+    KafkaSettings small = settings(1).withProducerOverrides(Map.of("max.request.size", "10000"));
+    String big = "\"" + "z".repeat(20_000) + "\"";
+    OutRecord oversized = new OutRecord(t1, utf8("{\"id\":2}"), utf8("{\"op\":\"c\",\"big\":" + big + "}"),
+        new PgPosition(888, 2), false, List.of());
+    DeadLetters.Settings deadLetter = new DeadLetters.Settings(DeadLetters.OnRefused.DEAD_LETTER, dir.resolve("dead"),
+        "dlq.dead-letters");
+    try (KafkaTransport t = KafkaTransport.create(system, small, deadLetter)) {
+      t.prepare(List.of(t1)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      List<Integer> out = Source.from(List.of(
+              new Outgoing<>(List.of(new OutRecord(t1, utf8("{\"id\":1}"), utf8("{\"n\":1}")), oversized,
+                  new OutRecord(t1, utf8("{\"id\":3}"), utf8("{\"n\":3}"))), 1),
+              new Outgoing<>(List.of(new OutRecord(t1, utf8("{\"id\":4}"), utf8("{\"n\":4}"))), 2)))
+          .via(t.<Integer>flow()).runWith(Sink.seq(), system).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      assertThat(out).as("acknowledged").containsExactly(1, 2);
+    }
+    assertThat(readAll("dlq.public.rows", 3)).extracting(r -> str(r.value()))
+        .containsExactly("{\"n\":1}", "{\"n\":3}", "{\"n\":4}");
+
+    List<String> lines = java.nio.file.Files.readAllLines(dir.resolve("dead").resolve("dead-letters.jsonl"));
+    assertThat(lines).hasSize(1);
+    JsonNode letter = JSON.readTree(lines.get(0));
+    assertThat(letter.get("reason").asText()).contains("max.request.size = 10000");
+    assertThat(letter.get("sink").asText()).isEqualTo("kafka");
+    assertThat(letter.get("destination").asText()).isEqualTo("dlq.public.rows");
+    assertThat(letter.get("table").asText()).isEqualTo("rows");
+    assertThat(letter.get("position").asText()).isEqualTo(new PgPosition(888, 2).display());
+    assertThat(letter.get("key").toString()).isEqualTo("{\"id\":2}");
+    assertThat(letter.get("size").asInt()).isEqualTo(oversized.size());
+    assertThat(letter.get("value").toString()).isEqualTo(str(oversized.value()));
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+        java.nio.file.Files.getPosixFilePermissions(dir.resolve("dead").resolve("dead-letters.jsonl"))))
+        .isEqualTo("rw-------");
+
+    List<ConsumerRecord<byte[], byte[]>> topic = readAll("dlq.dead-letters", 1);
+    assertThat(topic).hasSize(1);
+    assertThat(str(topic.get(0).key())).isEqualTo("{\"id\":2}");
+    JsonNode described = JSON.readTree(topic.get(0).value());
+    assertThat(described.get("position").asText()).isEqualTo(new PgPosition(888, 2).display());
+    assertThat(described.get("reason").asText()).contains("max.request.size = 10000");
+    assertThat(described.get("value_omitted").asBoolean()).isTrue();
+    assertThat(described.has("value")).isFalse();
+  }
+
+  /**
+   * An update that changes the key, through the delivery pipeline into a topic of 3 partitions:
+   * the old key gets the delete and then a tombstone, the new key a create, each on its key's
+   * partition, with Debezium's key headers; a plain delete is followed by a tombstone too. Without
+   * tombstones-on-delete no tombstone is sent.
+   */
+  @Test
+  void shouldDeliverAKeyChangeAsDeleteTombstoneCreateOnEachKeysPartition() throws Exception {
+    int oldId = 1;
+    int newId = 2;
+    while (partitionOf("{\"id\":" + newId + "}", 3) == partitionOf("{\"id\":" + oldId + "}", 3)) {
+      newId++;
+    }
+    for (boolean tombstones : List.of(true, false)) {
+      TableRef t1 = table("keychange" + tombstones, "rows");
+      RowSchema schema = RowSchema.of(List.of("id", "v"), List.of("id"));
+      List<List<CaptureRecord>> log = List.of(
+          tx(1, new ChangeEvent(t1, Op.CREATE, new PgPosition(100, 1), "1", 1, 1, false, null,
+              new Row(schema, new Object[] {(long) oldId, "a"}), List.of()),
+              new ChangeEvent(t1, Op.CREATE, new PgPosition(100, 2), "1", 2, 1, false, null,
+              new Row(schema, new Object[] {99L, "x"}), List.of())),
+          tx(2, new ChangeEvent(t1, Op.UPDATE, new PgPosition(200, 1), "2", 1, 2, false,
+              new Row(schema, new Object[] {(long) oldId, null}), new Row(schema, new Object[] {(long) newId, "b"}),
+              List.of())),
+          tx(3, new ChangeEvent(t1, Op.DELETE, new PgPosition(300, 1), "3", 1, 3, false,
+              new Row(schema, new Object[] {99L, null}), null, List.of()),
+              new ChangeEvent(t1, Op.UPDATE, new PgPosition(300, 2), "3", 2, 3, false,
+              null, new Row(schema, new Object[] {(long) newId, "c"}), List.of())));
+      try (KafkaTransport t = KafkaTransport.create(system, settings(3).withTombstonesOnDelete(tombstones))) {
+        t.prepare(List.of(t1)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        List<Progress> progress = Source.from(log)
+            .via(DeliveryPipeline.flow(t, Map.of(), new CaptureMetrics(), 100))
+            .runWith(Sink.seq(), system).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertThat(progress.stream().mapToLong(Progress::events).sum()).isEqualTo(5);
+      }
+      int expected = tombstones ? 8 : 6;
+      List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>(readAll("keychange" + tombstones + ".public.rows", expected));
+      got.sort(java.util.Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
+          .thenComparingLong(ConsumerRecord::offset));
+      assertThat(got).hasSize(expected);
+      Map<String, List<String>> perKey = new java.util.LinkedHashMap<>();
+      for (ConsumerRecord<byte[], byte[]> r : got) {
+        String key = str(r.key());
+        assertThat(r.partition()).as("partition of %s", key).isEqualTo(partitionOf(key, 3));
+        String what = r.value() == null ? "tombstone" : JSON.readTree(r.value()).get("op").asText();
+        for (org.apache.kafka.common.header.Header h : r.headers()) {
+          what += " " + h.key() + "=" + str(h.value());
+        }
+        perKey.computeIfAbsent(key, k -> new ArrayList<>()).add(what);
+      }
+      String oldKey = "{\"id\":" + oldId + "}";
+      String newKey = "{\"id\":" + newId + "}";
+      assertThat(perKey.get(oldKey)).containsExactlyElementsOf(tombstones
+          ? List.of("c", "d __debezium.newkey=" + newKey, "tombstone")
+          : List.of("c", "d __debezium.newkey=" + newKey));
+      assertThat(perKey.get(newKey)).containsExactly("c __debezium.oldkey=" + oldKey, "u");
+      assertThat(perKey.get("{\"id\":99}")).containsExactlyElementsOf(tombstones
+          ? List.of("c", "d", "tombstone") : List.of("c", "d"));
+    }
+  }
+
+  private static List<CaptureRecord> tx(long lsn, ChangeEvent... changes) {
+    List<CaptureRecord> out = new ArrayList<>();
+    for (ChangeEvent e : changes) {
+      out.add(new CaptureRecord.Change(e));
+    }
+    PgPosition done = new PgPosition(lsn * 100, PgPosition.COMPLETE);
+    out.add(new CaptureRecord.Checkpoint(done, PgPosition.boundary(lsn * 100 + 50)));
+    return out;
+  }
+
+  /** The partition Kafka's default partitioner gives a key. */
+  private static int partitionOf(String key, int partitions) {
+    return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(utf8(key)))
+        % partitions;
   }
 
   @Test

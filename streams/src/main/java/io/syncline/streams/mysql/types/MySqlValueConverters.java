@@ -86,7 +86,7 @@ public final class MySqlValueConverters {
       case JSON -> v -> binaryJson(expect(v, byte[].class, what), what);
       case JSON_TEXT -> {
         BinlogValueConverter text = text(charsetFor(column, what), what);
-        yield v -> new JsonText((String) text.convert(v));
+        yield v -> JsonText.valueOf((String) text.convert(v));
       }
       case GEOMETRY -> v -> wkb(expect(v, byte[].class, what), what);
     };
@@ -235,13 +235,16 @@ public final class MySqlValueConverters {
     };
   }
 
-  /** MySQL binary JSON → JSON text; an empty value is JSON null (MySQL writes one for a JSON null in some paths). */
-  private static JsonText binaryJson(byte[] bytes, String what) {
+  /**
+   * MySQL binary JSON → JSON text; the JSON literal null → {@link io.syncline.streams.event.JsonNull#LITERAL}, as
+   * is an empty value (MySQL writes one for a JSON null in some paths).
+   */
+  private static Object binaryJson(byte[] bytes, String what) {
     if (bytes.length == 0) {
-      return new JsonText("null");
+      return io.syncline.streams.event.JsonNull.LITERAL;
     }
     try {
-      return new JsonText(JsonBinary.parseAsString(bytes));
+      return JsonText.valueOf(JsonBinary.parseAsString(bytes));
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("column " + what + ": malformed MySQL binary JSON", e);
     }

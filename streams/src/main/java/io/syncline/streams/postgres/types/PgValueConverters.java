@@ -65,8 +65,8 @@ public final class PgValueConverters {
   /** bytea ({@code \x} hex, or the escape form) → byte[]. */
   public static final ValueConverter BYTEA = PgValueConverters::bytea;
 
-  /** json/jsonb → {@link JsonText}, embedded as JSON. */
-  public static final ValueConverter JSON = JsonText::new;
+  /** json/jsonb → {@link JsonText}, embedded as JSON; the JSON literal null → {@link io.syncline.streams.event.JsonNull#LITERAL}. */
+  public static final ValueConverter JSON = JsonText::valueOf;
 
   /** date → {@code YYYY-MM-DD}, ISO-8601 proleptic years for BC; {@code infinity}/{@code -infinity} kept. */
   public static final ValueConverter DATE = PgValueConverters::date;

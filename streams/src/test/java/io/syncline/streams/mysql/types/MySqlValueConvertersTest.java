@@ -295,7 +295,9 @@ class MySqlValueConvertersTest {
     byte[] object = bytes(0x00, 0x01, 0x00, 0x0C, 0x00, 0x0B, 0x00, 0x01, 0x00, 0x05, 0x01, 0x00, 'a');
     assertThat(json.readTree(((JsonText) convert(col(Kind.JSON), object)).json()))
         .isEqualTo(json.readTree("{\"a\": 1}"));
-    assertThat(convert(col(Kind.JSON), new byte[0])).isEqualTo(new JsonText("null"));
+    // the JSON literal null (a literal of value 0x00, or an empty value) is not SQL NULL
+    assertThat(convert(col(Kind.JSON), bytes(0x04, 0x00))).isEqualTo(io.syncline.streams.event.JsonNull.LITERAL);
+    assertThat(convert(col(Kind.JSON), new byte[0])).isEqualTo(io.syncline.streams.event.JsonNull.LITERAL);
   }
 
   @Test

@@ -117,7 +117,11 @@ class PgValueConvertersTest {
   @Test
   void shouldEmbedJsonAsJsonText() {
     assertThat(convert(3802, "{\"a\": [1, 2]}")).isEqualTo(new JsonText("{\"a\": [1, 2]}"));
-    assertThat(convert(114, "null")).isEqualTo(new JsonText("null"));
+    // the JSON literal null is a value, not SQL NULL (which never reaches a converter)
+    assertThat(convert(114, "null")).isEqualTo(io.syncline.streams.event.JsonNull.LITERAL);
+    assertThat(convert(3802, "null")).isEqualTo(io.syncline.streams.event.JsonNull.LITERAL);
+    assertThat(convert(114, " null\n")).isEqualTo(io.syncline.streams.event.JsonNull.LITERAL);
+    assertThat(convert(114, "\"null\"")).isEqualTo(new JsonText("\"null\""));
   }
 
   @Test
