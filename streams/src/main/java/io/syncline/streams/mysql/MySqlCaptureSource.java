@@ -125,15 +125,16 @@ public final class MySqlCaptureSource implements CaptureSource {
     if (signal != null) {
       decoded.add(signal);
     }
-    Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create().statefulMapConcat(() -> {
-      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, decoded, startFile, startGtids::get, startAt::get,
-          schemaHistory);
-      return event -> {
-        List<CaptureRecord> out = new ArrayList<>(4);
-        assembler.accept(event, out);
-        return out.isEmpty() ? List.<List<CaptureRecord>>of() : List.of(out);
-      };
-    }).via(signal == null ? Flow.<List<CaptureRecord>>create() : incrementalSnapshots(t, signal, incremental))
+    Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create()
+        .<MySqlBinlogAssembler, Iterable<List<CaptureRecord>>>statefulMap(
+            () -> new MySqlBinlogAssembler(settings, decoded, startFile, startGtids::get, startAt::get, schemaHistory),
+            (assembler, event) -> org.apache.pekko.japi.Pair.create(assembler, assembler.accept(event)),
+            assembler -> {
+              assembler.close(); // held changes' temporary files
+              return java.util.Optional.empty();
+            })
+        .mapConcat(batches -> batches) // held changes released by a commit are read as they go downstream
+        .via(signal == null ? Flow.<List<CaptureRecord>>create() : incrementalSnapshots(t, signal, incremental))
         .async(BLOCKING_IO_DISPATCHER); // the schema tracker does JDBC (history, SHOW CREATE TABLE) on DDL
     Flow<List<CaptureRecord>, List<CaptureRecord>, NotUsed> dropSnapshotted =
         Flow.<List<CaptureRecord>>create().statefulMapConcat(() -> {

@@ -58,7 +58,11 @@ public final class SchemaTracker {
   }
 
   /** Server facts read once at start. */
-  public record ServerInfo(boolean mariaDb, String serverCharset, Map<String, String> databaseCharsets) {}
+  public record ServerInfo(ServerVersion version, String serverCharset, Map<String, String> databaseCharsets) {
+    public boolean mariaDb() {
+      return version.mariaDb();
+    }
+  }
 
   private final MySqlSourceSettings settings;
   private final SchemaHistoryStore store;
@@ -67,7 +71,7 @@ public final class SchemaTracker {
   private final Set<String> recordedStatements = new HashSet<>();
   private final List<SchemaHistoryEntry> ahead = new ArrayList<>();
   private Schemas schemas;
-  private boolean mariaDb = true;
+  private ServerVersion serverVersion = ServerVersion.MARIADB_11_4;
   private long lastSequence;
 
   public SchemaTracker(MySqlSourceSettings settings, SchemaHistoryStore store, Server server) {
@@ -82,7 +86,12 @@ public final class SchemaTracker {
 
   /** True on MariaDB (JSON is LONGTEXT there). */
   public boolean mariaDb() {
-    return mariaDb;
+    return serverVersion.mariaDb();
+  }
+
+  /** The server's kind and version (which executable comments it runs); known once started. */
+  public ServerVersion serverVersion() {
+    return serverVersion;
   }
 
   /**
@@ -91,7 +100,7 @@ public final class SchemaTracker {
    */
   public void start(BinlogPosition from, Collection<TableName> included) {
     ServerInfo info = server.info();
-    mariaDb = info.mariaDb();
+    serverVersion = info.version();
     schemas = new Schemas(info.serverCharset());
     info.databaseCharsets().forEach(schemas::setDatabaseCharset);
     List<SchemaHistoryEntry> entries = new ArrayList<>(store.load(settings.name()));
@@ -170,7 +179,7 @@ public final class SchemaTracker {
    */
   public void onStatement(BinlogPosition at, String defaultDatabase, String sql) {
     String db = defaultDatabase == null || defaultDatabase.isEmpty() ? null : defaultDatabase;
-    List<SchemaChange> changes = DdlParser.parse(sql, db);
+    List<SchemaChange> changes = DdlParser.parse(sql, db, serverVersion);
     if (changes.isEmpty()) {
       return;
     }
@@ -229,7 +238,7 @@ public final class SchemaTracker {
   }
 
   private void replay(SchemaHistoryEntry e) {
-    List<SchemaChange> changes = DdlParser.parse(e.ddl(), e.defaultDatabase());
+    List<SchemaChange> changes = DdlParser.parse(e.ddl(), e.defaultDatabase(), serverVersion);
     if (e.isRecordedDefinition()) {
       for (SchemaChange c : changes) {
         if (c instanceof SchemaChange.CreateTable t) {
@@ -247,7 +256,7 @@ public final class SchemaTracker {
   }
 
   private TableName definedTable(SchemaHistoryEntry e) {
-    List<SchemaChange> changes = DdlParser.parse(e.ddl(), e.defaultDatabase());
+    List<SchemaChange> changes = DdlParser.parse(e.ddl(), e.defaultDatabase(), serverVersion);
     return changes.size() == 1 && changes.get(0) instanceof SchemaChange.CreateTable t ? t.name() : null;
   }
 
@@ -373,11 +382,11 @@ public final class SchemaTracker {
       @Override
       public ServerInfo info() {
         try (Connection c = MySqlCatalog.connect(settings); Statement s = c.createStatement()) {
-          boolean maria;
+          ServerVersion version;
           String charset;
           try (ResultSet rs = s.executeQuery("SELECT VERSION(), @@character_set_server")) {
             rs.next();
-            maria = rs.getString(1).toLowerCase(java.util.Locale.ROOT).contains("mariadb");
+            version = ServerVersion.of(rs.getString(1));
             charset = rs.getString(2);
           }
           Map<String, String> dbs = new HashMap<>();
@@ -388,7 +397,7 @@ public final class SchemaTracker {
               dbs.put(rs.getString(1), rs.getString(2));
             }
           }
-          return new ServerInfo(maria, charset, dbs);
+          return new ServerInfo(version, charset, dbs);
         } catch (SQLException e) {
           throw failed("reading the server version and character sets", e);
         }
