@@ -261,8 +261,8 @@ public final class SynclineReader {
         .viaMat(KillSwitches.single(), Keep.right())
         .via(DeliveryPipeline.flow(sink, Map.of(), metrics, opened.maxBatchSize()))
         .map((Progress p) -> {
-          if (p.ack() != null) {
-            control.acknowledge(p.ack());
+          if (p.boundary() != null) {
+            control.acknowledge(p.boundary());
           }
           long before = delivered.get();
           if (before >= warmup) {

@@ -12,6 +12,7 @@ import io.syncline.streams.capture.CaptureSource;
 import io.syncline.streams.capture.DeliveryPipeline;
 import io.syncline.streams.capture.Failures;
 import io.syncline.streams.capture.OpCounts;
+import io.syncline.streams.capture.PositionCheck;
 import io.syncline.streams.capture.Progress;
 import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
@@ -63,6 +64,10 @@ public final class SourceReader {
 
   private record Loaded(Map<TableRef, TableStart> recorded, IncrementalSnapshotState incremental) implements Command {}
 
+  private record Checked(Loaded loaded, PositionCheck check) implements Command {}
+
+  private record Ready(Loaded loaded) implements Command {}
+
   private record Failed(String phase, Throwable cause) implements Command {}
 
   private record StreamEnded(Throwable failure) implements Command {}
@@ -108,6 +113,7 @@ public final class SourceReader {
   private final Logger log;
   private int failures;
   private long runningSinceNanos;
+  private boolean resnapshotted; // this actor already reset the positions once: a second invalid check fails
 
   private SourceReader(ActorContext<Command> ctx, TimerScheduler<Command> timers, CaptureSource source,
       Transport transport, CaptureMetrics metrics, Settings settings) {
@@ -159,7 +165,8 @@ public final class SourceReader {
             Pair<TableRef, TableEntity.State> pair = f.join();
             TableEntity.State s = pair.second();
             recorded.put(pair.first(), new TableStart(s.committed(), s.snapshotCompleted(), s.snapshotChunks().stream()
-                .map(c -> new SnapshotChunk(new KeyRange(c.lo(), c.hi()), c.view(), c.rows())).toList()));
+                .map(c -> new SnapshotChunk(new KeyRange(c.lo(), c.hi()), c.view(), c.rows())).toList(),
+                s.sourceIdentity()));
           }
           return recorded;
         });
@@ -177,7 +184,64 @@ public final class SourceReader {
 
   // ------------------------------------------------------------------ running
 
+  /** Compares the recorded positions with the server before anything is read from them. */
   private Behavior<Command> onLoaded(Loaded l) {
+    ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> source.checkPositions(l.recorded()), blocking), (c, err) ->
+        err != null ? new Failed("check positions", unwrap(err)) : new Checked(l, c));
+    return Behaviors.receive(Command.class)
+        .onMessage(Checked.class, this::onChecked)
+        .onMessage(Failed.class, this::onFailed)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .build();
+  }
+
+  private Behavior<Command> onChecked(Checked c) {
+    Loaded l = c.loaded();
+    if (c.check() instanceof PositionCheck.Invalid invalid) {
+      if (source.onPositionLost() == PositionCheck.OnPositionLost.FAIL || resnapshotted) {
+        return onFailed(new Failed("check positions", new Failures.Permanent(invalid.reason() + ". Nothing was read"
+            + " from those positions. Fix: set on-position-lost = resnapshot on source '" + source.name() + "' to"
+            + " forget them and read every table again with a new snapshot (changes the server's log no longer holds"
+            + " are lost), or point the source back at the server and history it was reading")));
+      }
+      resnapshotted = true;
+      log.warn("source '{}': {}. on-position-lost = resnapshot: forgetting the positions of {} tables and reading them"
+          + " again with a new snapshot", source.name(), invalid.reason(), l.recorded().size());
+      List<CompletableFuture<Done>> asks = new ArrayList<>();
+      for (TableRef t : l.recorded().keySet()) {
+        asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, t.entityId())
+            .<Done>askWithStatus(reply -> new TableEntity.RestartSnapshot(invalid.reason(), reply), settings.askTimeout())
+            .toCompletableFuture());
+      }
+      ctx.pipeToSelf(CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)), (v, err) ->
+          err != null ? new Failed("restart positions", unwrap(err)) : new Prepared(List.copyOf(l.recorded().keySet())));
+      return Behaviors.receive(Command.class)
+          .onMessage(Prepared.class, this::onPrepared)
+          .onMessage(Failed.class, this::onFailed)
+          .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+          .build();
+    }
+    String identity = ((PositionCheck.Valid) c.check()).identity();
+    List<CompletableFuture<Done>> asks = new ArrayList<>();
+    if (identity != null) {
+      l.recorded().forEach((t, s) -> {
+        if (!identity.equals(s.sourceIdentity())) {
+          asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, t.entityId())
+              .<Done>askWithStatus(reply -> new TableEntity.RecordSourceIdentity(identity, reply), settings.askTimeout())
+              .toCompletableFuture());
+        }
+      });
+    }
+    ctx.pipeToSelf(CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)), (v, err) ->
+        err != null ? new Failed("record source identity", unwrap(err)) : new Ready(l));
+    return Behaviors.receive(Command.class)
+        .onMessage(Ready.class, r -> run(r.loaded()))
+        .onMessage(Failed.class, this::onFailed)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .build();
+  }
+
+  private Behavior<Command> run(Loaded l) {
     Map<TableRef, io.syncline.persistence.SourcePosition> committed = new HashMap<>();
     l.recorded().forEach((t, s) -> {
       if (s.committed() != null) {

@@ -69,7 +69,8 @@ public final class TableEntity
 
   /** Messages the table entity accepts. */
   public sealed interface Command extends CborSerializable
-      permits CommitPosition, CompleteSnapshot, CompleteSnapshotChunk, RestartSnapshot, GetState, Stop {}
+      permits CommitPosition, CompleteSnapshot, CompleteSnapshotChunk, RestartSnapshot, RecordSourceIdentity, GetState,
+      Stop {}
 
   /**
    * Records that every change of this table up to {@code position} has been durably delivered.
@@ -109,6 +110,13 @@ public final class TableEntity
    */
   public record RestartSnapshot(String reason, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /**
+   * Records which history of the source the positions belong to ({@code identity}: e.g. a PostgreSQL
+   * system identifier and timeline), so that a restart can tell the source's log went back or is
+   * another server's (docs/positions-and-recovery.md). Nothing is persisted when it is already recorded.
+   */
+  public record RecordSourceIdentity(String identity, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** Asks for the current {@link State}. */
   public record GetState(ActorRef<State> replyTo) implements Command {}
 
@@ -122,7 +130,7 @@ public final class TableEntity
    * {@code src/test/resources/fixtures/table-entity/}.
    */
   public sealed interface Event extends CborSerializable
-      permits PositionCommitted, SnapshotCompleted, SnapshotRestarted, SnapshotChunkCompleted {}
+      permits PositionCommitted, SnapshotCompleted, SnapshotRestarted, SnapshotChunkCompleted, SourceIdentityRecorded {}
 
   /** Changes up to {@code position} were delivered; {@code delta} counts them per operation. */
   public record PositionCommitted(SourcePosition position, String sourceName, Counts delta, long atMicros)
@@ -140,6 +148,9 @@ public final class TableEntity
    */
   public record SnapshotChunkCompleted(Long lo, Long hi, SourcePosition view, long rows, long atMicros)
       implements Event {}
+
+  /** The positions from here on belong to the source history {@code identity}. */
+  public record SourceIdentityRecorded(String identity, long atMicros) implements Event {}
 
   /** A recorded chunk of an unfinished initial snapshot (see {@link SnapshotChunkCompleted}). */
   public record Chunk(Long lo, Long hi, SourcePosition view, long rows) implements CborSerializable {}
@@ -188,6 +199,7 @@ public final class TableEntity
    * @param counters changes applied per operation since the table was first seen
    * @param lastCommitMicros time of the last {@link PositionCommitted}, microseconds since the epoch; 0 when none
    * @param snapshotChunks chunks of the unfinished initial snapshot already delivered (empty once it completed)
+   * @param sourceIdentity the source history the positions belong to (null: not recorded, e.g. written before it was)
    */
   public record State(
       String entityId,
@@ -196,7 +208,8 @@ public final class TableEntity
       Counts counters,
       boolean snapshotCompleted,
       long lastCommitMicros,
-      java.util.List<Chunk> snapshotChunks)
+      java.util.List<Chunk> snapshotChunks,
+      String sourceIdentity)
       implements CborSerializable {
 
     /** Copies the version vector into an unmodifiable sorted map. */
@@ -207,10 +220,10 @@ public final class TableEntity
       snapshotChunks = snapshotChunks == null ? java.util.List.of() : java.util.List.copyOf(snapshotChunks);
     }
 
-    /** A state without recorded snapshot chunks. */
+    /** A state without recorded snapshot chunks nor source identity. */
     public State(String entityId, SourcePosition committed, Map<String, Long> versionVector, Counts counters,
         boolean snapshotCompleted, long lastCommitMicros) {
-      this(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros, java.util.List.of());
+      this(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros, java.util.List.of(), null);
     }
 
     /** The state of a table nothing is known about yet. */
@@ -227,24 +240,32 @@ public final class TableEntity
       Map<String, Long> vector = new TreeMap<>(versionVector);
       vector.merge(event.sourceName(), event.delta().total(), Long::sum);
       return new State(entityId, event.position(), vector, counters.plus(event.delta()), snapshotCompleted,
-          event.atMicros(), snapshotChunks);
+          event.atMicros(), snapshotChunks, sourceIdentity);
     }
 
     State apply(SnapshotCompleted event) {
       SourcePosition position = accepts(event.position()) ? event.position() : committed;
       // the snapshot's rows are counted here, once: snapshot batches carry no position to commit
       Counts read = new Counts(0, 0, 0, event.rows(), 0);
-      return new State(entityId, position, versionVector, counters.plus(read), true, lastCommitMicros);
+      return new State(entityId, position, versionVector, counters.plus(read), true, lastCommitMicros,
+          java.util.List.of(), sourceIdentity);
     }
 
     State apply(SnapshotRestarted event) {
-      return new State(entityId, null, versionVector, counters, false, lastCommitMicros);
+      return new State(entityId, null, versionVector, counters, false, lastCommitMicros, java.util.List.of(),
+          sourceIdentity);
+    }
+
+    State apply(SourceIdentityRecorded event) {
+      return new State(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros,
+          snapshotChunks, event.identity());
     }
 
     State apply(SnapshotChunkCompleted event) {
       java.util.List<Chunk> chunks = new java.util.ArrayList<>(snapshotChunks);
       chunks.add(new Chunk(event.lo(), event.hi(), event.view(), event.rows()));
-      return new State(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros, chunks);
+      return new State(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros, chunks,
+          sourceIdentity);
     }
 
     /** True when the chunk {@code (lo, hi]} is recorded. */
@@ -274,6 +295,7 @@ public final class TableEntity
         .onCommand(CompleteSnapshot.class, this::onCompleteSnapshot)
         .onCommand(CompleteSnapshotChunk.class, this::onCompleteSnapshotChunk)
         .onCommand(RestartSnapshot.class, this::onRestartSnapshot)
+        .onCommand(RecordSourceIdentity.class, this::onRecordSourceIdentity)
         .onCommand(GetState.class, (state, command) -> Effect().reply(command.replyTo(), state))
         .onCommand(Stop.class, (state, command) -> Effect().stop().thenNoReply())
         .build();
@@ -339,6 +361,18 @@ public final class TableEntity
         .thenReply(command.replyTo(), updated -> StatusReply.ack());
   }
 
+  private ReplyEffect<Event, State> onRecordSourceIdentity(State state, RecordSourceIdentity command) {
+    if (command.identity() == null || command.identity().isBlank()) {
+      return Effect().reply(command.replyTo(), StatusReply.error("identity is missing"));
+    }
+    if (command.identity().equals(state.sourceIdentity())) {
+      return Effect().reply(command.replyTo(), StatusReply.ack());
+    }
+    return Effect()
+        .persist(new SourceIdentityRecorded(command.identity(), nowMicros()))
+        .thenReply(command.replyTo(), updated -> StatusReply.ack());
+  }
+
   /** Why {@code position} cannot be compared with the committed one, or {@code null} when it can. */
   private static String invalidPosition(State state, SourcePosition position) {
     if (position == null) {
@@ -363,6 +397,7 @@ public final class TableEntity
         .onEvent(SnapshotCompleted.class, State::apply)
         .onEvent(SnapshotRestarted.class, State::apply)
         .onEvent(SnapshotChunkCompleted.class, State::apply)
+        .onEvent(SourceIdentityRecorded.class, State::apply)
         .build();
   }
 }

@@ -76,6 +76,27 @@ class TableEntityTest {
   }
 
   @Test
+  void shouldRecordTheSourceIdentityOnceAndKeepItThroughARestartOfTheSnapshot() {
+    commit(pos(0x100, 2), "pg-east", new Counts(1, 0, 0, 0, 0), 1_000);
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> first =
+        entity.runCommand(reply -> new TableEntity.RecordSourceIdentity("pg system_identifier=1 timeline=1", reply));
+    assertThat(first.reply().isSuccess()).isTrue();
+    assertThat(first.eventOfType(TableEntity.SourceIdentityRecorded.class).identity())
+        .isEqualTo("pg system_identifier=1 timeline=1");
+    assertThat(first.state().committed()).as("the position stays").isEqualTo(pos(0x100, 2));
+
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> again =
+        entity.runCommand(reply -> new TableEntity.RecordSourceIdentity("pg system_identifier=1 timeline=1", reply));
+    assertThat(again.hasNoEvents()).as("the same identity again persists nothing").isTrue();
+
+    entity.<StatusReply<Done>>runCommand(reply -> new RestartSnapshot("slot gone", reply));
+    entity.restart();
+    State state = entity.runCommand(GetState::new).reply();
+    assertThat(state.committed()).isNull();
+    assertThat(state.sourceIdentity()).isEqualTo("pg system_identifier=1 timeline=1");
+  }
+
+  @Test
   void shouldAcknowledgeAnEqualOrOlderPositionWithoutPersistingOrMovingBack() {
     commit(pos(0x500, 5), "pg-east", new Counts(5, 0, 0, 0, 0), 1_000);
     State before = state();

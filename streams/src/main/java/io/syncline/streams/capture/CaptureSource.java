@@ -34,4 +34,18 @@ public interface CaptureSource {
 
   /** Most records per transport batch. */
   int maxBatchSize();
+
+  /**
+   * Compares what the tables recorded with the server before {@link #open}: whether the recorded
+   * positions are still positions of this server's log. Blocking (the caller runs it on a blocking
+   * dispatcher), after {@link #prepare()}. A source with nothing to check says {@code Valid(null)}.
+   */
+  default PositionCheck checkPositions(Map<TableRef, TableStart> recorded) {
+    return new PositionCheck.Valid(null);
+  }
+
+  /** What to do when {@link #checkPositions} finds the recorded positions invalid ({@code on-position-lost}). */
+  default PositionCheck.OnPositionLost onPositionLost() {
+    return PositionCheck.OnPositionLost.FAIL;
+  }
 }

@@ -10,12 +10,18 @@ import java.util.List;
  * @param committed the last committed position (null when none)
  * @param snapshotCompleted whether the table's initial snapshot was entirely delivered
  * @param snapshotChunks chunks of an unfinished initial snapshot whose rows were all delivered
+ * @param sourceIdentity the source history the position belongs to ({@link PositionCheck.Valid#identity()}), or null
  */
-public record TableStart(SourcePosition committed, boolean snapshotCompleted, List<SnapshotChunk> snapshotChunks) {
+public record TableStart(SourcePosition committed, boolean snapshotCompleted, List<SnapshotChunk> snapshotChunks,
+    String sourceIdentity) {
   public static final TableStart NEW = new TableStart(null, false);
 
   public TableStart {
     snapshotChunks = snapshotChunks == null ? List.of() : List.copyOf(snapshotChunks);
+  }
+
+  public TableStart(SourcePosition committed, boolean snapshotCompleted, List<SnapshotChunk> snapshotChunks) {
+    this(committed, snapshotCompleted, snapshotChunks, null);
   }
 
   public TableStart(SourcePosition committed, boolean snapshotCompleted) {

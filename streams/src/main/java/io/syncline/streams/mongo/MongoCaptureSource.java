@@ -281,6 +281,43 @@ public final class MongoCaptureSource implements CaptureSource {
     return settings.maxBatchSize();
   }
 
+  /**
+   * A recorded position after the deployment's current cluster time belongs to a history the
+   * deployment no longer has (restored from a backup, or another deployment): its changes up to that
+   * time would be dropped as delivered.
+   */
+  @Override
+  public io.syncline.streams.capture.PositionCheck checkPositions(Map<TableRef, TableStart> recorded) {
+    try (MongoClient client = MongoCatalog.connect(settings)) {
+      BsonTimestamp now = new MongoCatalog(settings, client).clusterTime().toCompletableFuture()
+          .get(settings.connectTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+      MongoPosition current = MongoPosition.boundaryAfter(Integer.toUnsignedLong(now.getTime()),
+          Integer.toUnsignedLong(now.getInc()));
+      for (Map.Entry<TableRef, TableStart> e : recorded.entrySet()) {
+        if (e.getValue().committed() instanceof MongoPosition p && p.isAfter(current)) {
+          return new io.syncline.streams.capture.PositionCheck.Invalid(null, "source '" + settings.name()
+              + "': collection " + e.getKey().qualifiedName() + " recorded " + p.display() + ", after the deployment's"
+              + " current cluster time " + current.display() + ": its history went back (a restore, or another"
+              + " deployment)");
+        }
+      }
+      return new io.syncline.streams.capture.PositionCheck.Valid(null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MongoSourceException(MongoSourceException.Reason.UNREACHABLE, "source '" + settings.name()
+          + "': interrupted while reading the cluster time", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new MongoSourceException(MongoSourceException.Reason.UNREACHABLE, "source '" + settings.name()
+          + "': cannot read the deployment's cluster time to compare the recorded positions with: "
+          + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()), e);
+    }
+  }
+
+  @Override
+  public io.syncline.streams.capture.PositionCheck.OnPositionLost onPositionLost() {
+    return settings.onPositionLost();
+  }
+
   @Override
   public String toString() {
     return "MongoCaptureSource[" + settings + "]";

@@ -33,7 +33,8 @@ public record MongoSourceSettings(
     HistoryLostPolicy onHistoryLost,
     int maxBatchSize,
     Duration maxAwaitTime,
-    Duration connectTimeout) {
+    Duration connectTimeout,
+    io.syncline.streams.capture.PositionCheck.OnPositionLost onPositionLost) {
 
   /** When the initial snapshot runs. */
   public enum SnapshotMode {
@@ -113,6 +114,8 @@ public record MongoSourceSettings(
         throw invalid(name, "include-tables", "entry '" + e + "' is not database.collection (e.g. \"shop.orders\" or \"shop.*\")");
       }
     }
+    onPositionLost = onPositionLost == null ? io.syncline.streams.capture.PositionCheck.OnPositionLost.FAIL
+        : onPositionLost;
     if (maxBatchSize <= 0) {
       throw invalid(name, "max-batch-size", "must be positive");
     }
@@ -137,7 +140,8 @@ public record MongoSourceSettings(
           choice(name, c, "full-document", FullDocumentMode.values()),
           choice(name, c, "full-document-before-change", BeforeChangeMode.values()),
           choice(name, c, "on-history-lost", HistoryLostPolicy.values()),
-          c.getInt("max-batch-size"), c.getDuration("max-await-time"), c.getDuration("connect-timeout"));
+          c.getInt("max-batch-size"), c.getDuration("max-await-time"), c.getDuration("connect-timeout"),
+          choice(name, c, "on-position-lost", io.syncline.streams.capture.PositionCheck.OnPositionLost.values()));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("MongoDB source configuration: " + e.getMessage(), e);
     }

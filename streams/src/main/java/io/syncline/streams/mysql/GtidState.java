@@ -23,6 +23,13 @@ abstract sealed class GtidState permits GtidState.MariaDb, GtidState.MySql {
   @Override
   public abstract String toString();
 
+  /**
+   * True when every transaction {@code earlier} holds is also in this state (MariaDB: each of its
+   * domains is here at the same or a later sequence number; MySQL: its set is a subset of this one):
+   * a reader that recorded {@code earlier} can resume on a server whose state is this.
+   */
+  abstract boolean covers(GtidState earlier);
+
   static final class MariaDb extends GtidState {
     private final Map<Long, String> lastByDomain = new LinkedHashMap<>();
 
@@ -51,6 +58,24 @@ abstract sealed class GtidState permits GtidState.MariaDb, GtidState.MySql {
     @Override
     public String toString() {
       return String.join(",", lastByDomain.values());
+    }
+
+    @Override
+    boolean covers(GtidState earlier) {
+      if (!(earlier instanceof MariaDb e)) {
+        return false;
+      }
+      for (Map.Entry<Long, String> d : e.lastByDomain.entrySet()) {
+        String here = lastByDomain.get(d.getKey());
+        if (here == null || Long.compareUnsigned(sequence(here), sequence(d.getValue())) < 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static long sequence(String gtid) {
+      return Long.parseUnsignedLong(gtid.substring(gtid.lastIndexOf('-') + 1));
     }
   }
 
@@ -107,6 +132,22 @@ abstract sealed class GtidState permits GtidState.MariaDb, GtidState.MySql {
       }
       list.clear();
       list.addAll(merged);
+    }
+
+    @Override
+    boolean covers(GtidState earlier) {
+      if (!(earlier instanceof MySql e)) {
+        return false;
+      }
+      for (Map.Entry<String, java.util.List<long[]>> u : e.intervals.entrySet()) {
+        java.util.List<long[]> here = intervals.getOrDefault(u.getKey(), java.util.List.of());
+        for (long[] r : u.getValue()) {
+          if (here.stream().noneMatch(h -> h[0] <= r[0] && r[1] <= h[1])) {
+            return false;
+          }
+        }
+      }
+      return true;
     }
 
     @Override

@@ -309,6 +309,16 @@ public final class MySqlCaptureSource implements CaptureSource {
   }
 
   @Override
+  public io.syncline.streams.capture.PositionCheck checkPositions(Map<TableRef, TableStart> recorded) {
+    return MySqlPositionCheck.check(settings, recorded);
+  }
+
+  @Override
+  public io.syncline.streams.capture.PositionCheck.OnPositionLost onPositionLost() {
+    return settings.onPositionLost();
+  }
+
+  @Override
   public String toString() {
     return "MySqlCaptureSource[" + settings + "]";
   }

@@ -31,7 +31,8 @@ public record MySqlSourceSettings(
     Duration heartbeatInterval,
     Duration connectTimeout,
     io.syncline.streams.snapshot.SnapshotSettings snapshot,
-    IncrementalSnapshotSettings incrementalSnapshot) {
+    IncrementalSnapshotSettings incrementalSnapshot,
+    io.syncline.streams.capture.PositionCheck.OnPositionLost onPositionLost) {
 
   /** When the initial snapshot runs. */
   public enum SnapshotMode {
@@ -64,6 +65,8 @@ public record MySqlSourceSettings(
       throw invalid(name, "include-tables", "is empty: list the tables to capture, e.g. include-tables = [\"shop.*\"]");
     }
     incrementalSnapshot = incrementalSnapshot == null ? IncrementalSnapshotSettings.OFF : incrementalSnapshot;
+    onPositionLost = onPositionLost == null ? io.syncline.streams.capture.PositionCheck.OnPositionLost.FAIL
+        : onPositionLost;
     if (maxBatchSize <= 0) {
       throw invalid(name, "max-batch-size", "must be positive");
     }
@@ -92,7 +95,8 @@ public record MySqlSourceSettings(
           new Secret(c.hasPath("password") ? c.getString("password") : ""), serverId,
           c.getStringList("include-tables"), c.getStringList("exclude-tables"), SnapshotMode.valueOf(mode),
           c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"), c.getDuration("connect-timeout"),
-          snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name));
+          snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name),
+          io.syncline.streams.capture.PositionCheck.OnPositionLost.parse(name, c.getString("on-position-lost")));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("MySQL source configuration: " + e.getMessage(), e);
     }

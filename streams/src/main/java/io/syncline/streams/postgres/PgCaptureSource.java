@@ -60,4 +60,14 @@ public final class PgCaptureSource implements CaptureSource {
   public int maxBatchSize() {
     return settings.maxBatchSize();
   }
+
+  @Override
+  public io.syncline.streams.capture.PositionCheck checkPositions(Map<TableRef, TableStart> recorded) {
+    return PgPositionCheck.check(settings, recorded);
+  }
+
+  @Override
+  public io.syncline.streams.capture.PositionCheck.OnPositionLost onPositionLost() {
+    return settings.onPositionLost();
+  }
 }

@@ -17,6 +17,7 @@ import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
  * @param include {@code schema.table} patterns ({@code *} and {@code ?} wildcards) of tables to capture
  * @param exclude patterns removed from what {@code include} matched
  * @param incrementalSnapshot signal table and chunk size of incremental snapshots (docs/incremental-snapshots.md)
+ * @param onPositionLost what happens when the recorded positions are not valid on the server (docs/positions-and-recovery.md)
  */
 public record PgSourceSettings(
     String name,
@@ -38,7 +39,8 @@ public record PgSourceSettings(
     Duration idleEmitInterval,
     Duration connectTimeout,
     io.syncline.streams.snapshot.SnapshotSettings snapshot,
-    IncrementalSnapshotSettings incrementalSnapshot) {
+    IncrementalSnapshotSettings incrementalSnapshot,
+    io.syncline.streams.capture.PositionCheck.OnPositionLost onPositionLost) {
 
   /** When the initial snapshot runs. */
   public enum SnapshotMode {
@@ -71,6 +73,8 @@ public record PgSourceSettings(
       throw invalid(name, "include-tables", "is empty: list the tables to capture, e.g. include-tables = [\"public.*\"]");
     }
     incrementalSnapshot = incrementalSnapshot == null ? IncrementalSnapshotSettings.OFF : incrementalSnapshot;
+    onPositionLost = onPositionLost == null ? io.syncline.streams.capture.PositionCheck.OnPositionLost.FAIL
+        : onPositionLost;
     if (snapshotFetchSize <= 0 || maxBatchSize <= 0) {
       throw invalid(name, "snapshot-fetch-size/max-batch-size", "must be positive");
     }
@@ -112,7 +116,8 @@ public record PgSourceSettings(
           c.getDuration("heartbeat-interval"),
           c.getDuration("idle-emit-interval"),
           c.getDuration("connect-timeout"),
-          snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name));
+          snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name),
+          io.syncline.streams.capture.PositionCheck.OnPositionLost.parse(name, c.getString("on-position-lost")));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("PostgreSQL source configuration: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
