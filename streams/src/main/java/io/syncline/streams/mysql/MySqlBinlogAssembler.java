@@ -125,7 +125,7 @@ final class MySqlBinlogAssembler implements AutoCloseable {
   private final SchemaTracker schemas;
   private String file;
   private Group group;
-  private boolean warnedInTransaction;
+  private boolean warnedStatementFormat;
 
   /**
    * @param start where this run reads the binlog from (set by the reader before it connects): the
@@ -346,9 +346,17 @@ final class MySqlBinlogAssembler implements AutoCloseable {
         }
       }
       commit(h, out);
+    } else if (statement instanceof BinlogStatement.Dml || (inTransaction && statement instanceof BinlogStatement.Truncate)) {
+      statementNotCaptured(sql); // a session with binlog_format STATEMENT or MIXED (TRUNCATE: of a temporary table)
+      if (!inTransaction) {
+        ddl(h, q, statement, sql, out); // a group of its own: it ends here
+      }
     } else if (inTransaction) {
-      // TRUNCATE or anything else inside a transaction: a statement-format session, a temporary table
-      inTransactionStatement(sql);
+      // the CREATE TABLE of a CREATE TABLE … SELECT (its rows follow), a server-generated DROP TEMPORARY TABLE
+      ensureSchemas(h);
+      schemas.onStatement(new BinlogPosition(file, group.startOffset, BinlogPosition.COMPLETE, group.gtid),
+          new BinlogPosition(file, group.startOffset, 0, null), q.getDatabase(), sql);
+      tables.clear();
     } else {
       ddl(h, q, statement, sql, out);
     }
@@ -366,7 +374,7 @@ final class MySqlBinlogAssembler implements AutoCloseable {
     if (statement instanceof BinlogStatement.Truncate t) {
       truncate(t.table(), out);
     } else {
-      schemas.onStatement(at, q.getDatabase(), sql);
+      schemas.onStatement(at, new BinlogPosition(file, h.getNextPosition(), 0, null), q.getDatabase(), sql);
     }
     tables.clear();
     commit(h, out);
@@ -380,16 +388,18 @@ final class MySqlBinlogAssembler implements AutoCloseable {
     }
   }
 
-  private void inTransactionStatement(String sql) {
-    String first = sql.strip().split("\\s+", 2)[0];
-    if (!warnedInTransaction) {
-      warnedInTransaction = true;
-      log.warn("source '{}': a {} statement inside the transaction at {}:{} is not a row event and is not captured"
-          + " (a session with binlog_format other than ROW, or a server-generated statement); later ones are logged"
-          + " at DEBUG", settings.name(), first, file, group.startOffset);
+  /** A row change logged as a statement: its rows are not in the binlog (named, never its text: it holds data). */
+  private void statementNotCaptured(String sql) {
+    String first = sql.strip().split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT);
+    long at = group == null ? -1 : group.startOffset;
+    if (!warnedStatementFormat) {
+      warnedStatementFormat = true;
+      log.warn("source '{}': an {} statement logged as a statement (not as row events) at {}:{} is not captured: the"
+          + " session that ran it had binlog_format STATEMENT or MIXED. Fix: make every writer use ROW (SET GLOBAL"
+          + " binlog_format = 'ROW'; sessions may not change it without SUPER / BINLOG ADMIN); later ones are logged"
+          + " at DEBUG", settings.name(), first, file, at);
     } else {
-      log.debug("source '{}': {} statement inside the transaction at {}:{} not captured", settings.name(), first, file,
-          group.startOffset);
+      log.debug("source '{}': {} statement at {}:{} not captured", settings.name(), first, file, at);
     }
   }
 
@@ -442,12 +452,12 @@ final class MySqlBinlogAssembler implements AutoCloseable {
 
   private void unknownXa(BinlogStatement.Xid xid, EventHeaderV4 h) {
     BinlogPosition from = start.get();
-    log.error("source '{}': XA transaction {} committed at {}:{} was prepared before this reader's start ({}): its changes"
-        + " were not read and are not delivered. It was prepared before capture started (a snapshot or a start while it"
-        + " was prepared), or the positions carry no GTID state (a server without GTIDs restarted between its XA"
-        + " PREPARE and XA COMMIT). Fix: re-read the tables it changed with an incremental snapshot (bin/syncline"
-        + " snapshot --source {} --table db.table).", settings.name(), xid, file, h.getPosition(),
-        from == null ? "unknown" : from.display(), settings.name());
+    log.error("source '{}': XA transaction {} committed at {}:{} was prepared before where this reader started ({}):"
+        + " its changes, if it changed captured tables, were not read and are not delivered. It was prepared before"
+        + " capture started (before the snapshot, or a first start while it was prepared), or the recorded positions"
+        + " carry no GTID state (a server without GTIDs, restarted between its XA PREPARE and XA COMMIT). Fix: re-read"
+        + " the tables it changed with an incremental snapshot (bin/syncline snapshot --source {} --table db.table).",
+        settings.name(), xid, file, h.getPosition(), from == null ? "unknown" : from.display(), settings.name());
   }
 
   private void discardHeld() {

@@ -55,7 +55,7 @@ class MySqlBinlogAssemblerPositionsTest {
     @Override
     public SchemaTracker.ServerInfo info() {
       return new SchemaTracker.ServerInfo(io.syncline.streams.mysql.schema.ServerVersion.MARIADB_11_4, "utf8mb4",
-          Map.of());
+          Map.of(), true);
     }
   };
 

@@ -23,9 +23,12 @@ import java.util.Locale;
  *       {@code XA PREPARE} as an event of its own, and {@code XA COMMIT} / {@code XA ROLLBACK} as a
  *       group of their own, later);</li>
  *   <li>{@link Truncate}: {@code TRUNCATE TABLE}, which deletes every row without row events;</li>
- *   <li>{@link Other}: DDL and every other statement (GRANT, CREATE USER, views, routines,
- *       statement-format DML of a session that changed {@code binlog_format}): a group of its own
- *       is handed to the schema tracker; inside a transaction it ends nothing.</li>
+ *   <li>{@link Dml}: INSERT, UPDATE, DELETE, REPLACE, LOAD as a statement: logged so only by a
+ *       session whose {@code binlog_format} is not ROW; its rows are not in the binlog;</li>
+ *   <li>{@link Other}: DDL and every other statement (GRANT, CREATE USER, views, routines): handed
+ *       to the schema tracker, as a group of its own or inside a transaction (the server logs the
+ *       CREATE TABLE of a {@code CREATE TABLE … SELECT} inside the transaction that holds its rows),
+ *       where it ends nothing.</li>
  * </ul>
  * Keywords in any case, names quoted or not, comments anywhere (as {@link DdlTokenizer} reads them).
  */
@@ -66,6 +69,9 @@ public sealed interface BinlogStatement {
 
   /** {@code TRUNCATE [TABLE] name}; {@code table} null when unqualified without a default database. */
   record Truncate(TableName table) implements BinlogStatement {}
+
+  /** A row change logged as a statement (not as row events). */
+  record Dml() implements BinlogStatement {}
 
   /** Anything else: DDL, or a statement that changes no row a row event would carry. */
   record Other() implements BinlogStatement {}
@@ -141,6 +147,10 @@ public sealed interface BinlogStatement {
         if (in.accept("TRUNCATE")) {
           in.accept("TABLE");
           return new Truncate(tableName());
+        }
+        if (in.accept("INSERT") || in.accept("UPDATE") || in.accept("DELETE") || in.accept("REPLACE")
+            || (in.accept("LOAD") && (in.peek().is("DATA") || in.peek().is("XML")))) {
+          return new Dml();
         }
         return OTHER;
       } catch (IllegalArgumentException e) {

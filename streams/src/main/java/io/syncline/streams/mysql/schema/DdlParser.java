@@ -32,11 +32,18 @@ public final class DdlParser {
       "ENCRYPTION_KEY_ID", "IETF_QUOTES", "INSERT_METHOD", "DATA", "INDEX", "TABLESPACE", "STORAGE", "CONNECTION",
       "UNION", "ANALYZE", "CHECK", "OPTIMIZE", "REBUILD", "REPAIR", "REMOVE", "COALESCE", "REORGANIZE", "EXCHANGE",
       "TRUNCATE", "DISCARD", "IMPORT", "PARTITION", "SECONDARY_ENGINE", "SECONDARY_ENGINE_ATTRIBUTE",
-      "ENGINE_ATTRIBUTE", "VALIDATION", "WITHOUT", "WITH", "COMPRESSION", "PASSWORD", "AUTOEXTEND_SIZE");
+      "ENGINE_ATTRIBUTE", "VALIDATION", "WITHOUT", "WITH", "COMPRESSION", "PASSWORD", "AUTOEXTEND_SIZE",
+      "SECONDARY_LOAD", "SECONDARY_UNLOAD", "SEQUENCE", "START");
 
-  /** Words after ADD / DROP that name an index, constraint or partition (no effect on the columns). */
-  private static final Set<String> INDEX_WORDS = Set.of("INDEX", "KEY", "UNIQUE", "FULLTEXT", "SPATIAL", "FOREIGN",
-      "PARTITION", "PERIOD", "VECTOR");
+  /**
+   * Reserved words (never a column name unquoted) that start an index or key element: after them
+   * comes its name, which may be any non-reserved keyword ({@code INDEX date (d)}, {@code KEY year (y)}).
+   */
+  private static final Set<String> KEY_WORDS = Set.of("INDEX", "KEY", "UNIQUE", "FULLTEXT", "SPATIAL", "FOREIGN");
+
+  /** Words that, followed by PARTITION (or PARTITIONING), start a partition operation: the whole rest of the statement. */
+  private static final Set<String> PARTITION_OPERATIONS = Set.of("ADD", "DROP", "TRUNCATE", "ANALYZE", "CHECK",
+      "OPTIMIZE", "REBUILD", "REPAIR", "COALESCE", "REORGANIZE", "EXCHANGE", "DISCARD", "IMPORT", "REMOVE", "CONVERT");
 
   private final TokenCursor in;
   private final String defaultDatabase;
@@ -188,16 +195,34 @@ public final class DdlParser {
       skipElement();
       return true;
     }
-    if ((INDEX_WORDS.contains(w) && !w.equals("VECTOR")) && !(in.peekAt(1).isSymbol(',') || in.peekAt(1).isSymbol(')'))
-        && !isTypeWord(in.peekAt(1))) {
+    if (isKeyElement()) {
       skipElement();
       return true;
     }
     return false;
   }
 
-  private static boolean isTypeWord(Token t) {
-    return t.type() == Type.WORD && TYPE_WORDS.contains(t.text().toLowerCase(Locale.ROOT));
+  /**
+   * An index, key or period element starts here: a reserved key word; {@code PERIOD FOR};
+   * {@code VECTOR INDEX|KEY} (PERIOD and VECTOR are not reserved: {@code period INT} is a column).
+   */
+  private boolean isKeyElement() {
+    Token t = in.peek();
+    if (t.type() != Type.WORD) {
+      return false;
+    }
+    String w = t.text().toUpperCase(Locale.ROOT);
+    return KEY_WORDS.contains(w)
+        || (w.equals("PERIOD") && in.peekAt(1).is("FOR"))
+        || (w.equals("VECTOR") && (in.peekAt(1).is("INDEX") || in.peekAt(1).is("KEY")));
+  }
+
+  /** A partition operation starts here ({@code DROP PARTITION p0, p1}, {@code REMOVE PARTITIONING}, …). */
+  private boolean isPartitionOperation() {
+    Token t = in.peek();
+    return t.type() == Type.WORD && PARTITION_OPERATIONS.contains(t.text().toUpperCase(Locale.ROOT))
+        && (in.peekAt(1).is("PARTITION") || in.peekAt(1).is("PARTITIONING")
+            || (t.is("CONVERT") && in.peekAt(1).is("TABLE")));
   }
 
   private static final Set<String> TYPE_WORDS = Set.of("tinyint", "smallint", "mediumint", "middleint", "int",
@@ -466,6 +491,13 @@ public final class DdlParser {
       return List.of(new SchemaChange.AlterTable(current, specs));
     }
     do {
+      if (isPartitionOperation() || in.peek().is("PARTITION") || in.peek().is("ORDER")) {
+        // the rest of the statement: partition names and definitions, or ORDER BY's column list
+        while (!in.atEnd()) {
+          skipOne();
+        }
+        break;
+      }
       alterSpec(specs);
     } while (in.acceptSymbol(','));
     if (in.peek().type() != Type.END && !in.peek().is("PARTITION")) {
@@ -485,8 +517,7 @@ public final class DdlParser {
       if (in.accept("COLUMN")) {
         addColumns(specs);
       } else if (in.peek().is("PRIMARY") || in.peek().is("CONSTRAINT") || in.peek().is("CHECK")
-          || (in.peek().type() == Type.WORD && INDEX_WORDS.contains(in.peek().text().toUpperCase(Locale.ROOT))
-              && !in.peekAt(1).isSymbol(',') && !isTypeWord(in.peekAt(1)) && !in.peekAt(1).isSymbol(')'))) {
+          || isKeyElement()) {
         List<String> json = new ArrayList<>();
         List<String> pk = new ArrayList<>();
         if (in.peek().is("CONSTRAINT") && (in.peekAt(1).is("IF") || in.peekAt(2).is("IF"))) {
@@ -518,13 +549,10 @@ public final class DdlParser {
       if (in.accept("PRIMARY")) {
         expect("KEY");
         specs.add(new AlterSpec.DropPrimaryKey());
-      } else if (in.peek().type() == Type.WORD && (INDEX_WORDS.contains(in.peek().text().toUpperCase(Locale.ROOT))
-          || in.peek().is("CONSTRAINT") || in.peek().is("CHECK") || in.peek().is("SYSTEM"))
-          && !in.peekAt(1).isSymbol(',') && in.peekAt(1).type() != Type.END) {
-        if (in.peek().is("SYSTEM")) {
-          throw new NotUnderstoodException("DROP SYSTEM VERSIONING removes hidden columns");
-        }
-        skipElement();
+      } else if (in.peek().is("SYSTEM") && in.peekAt(1).is("VERSIONING")) {
+        throw new NotUnderstoodException("DROP SYSTEM VERSIONING removes hidden columns");
+      } else if (isKeyElement() || in.peek().is("CONSTRAINT") || in.peek().is("CHECK")) {
+        skipElement(); // an index, key, foreign key, constraint, check or period
       } else {
         in.accept("COLUMN");
         boolean ifExists = ifExists("");
@@ -546,9 +574,10 @@ public final class DdlParser {
       specs.add(new AlterSpec.ChangeColumn(old, c, position(), ifExists));
     } else if (in.accept("RENAME")) {
       if (in.accept("COLUMN")) {
+        boolean ifExists = ifExists("");
         String from = identifier();
         expect("TO");
-        specs.add(new AlterSpec.RenameColumn(from, identifier()));
+        specs.add(new AlterSpec.RenameColumn(from, identifier(), ifExists));
       } else if (in.accept("INDEX") || in.accept("KEY")) {
         skipElement();
       } else {
