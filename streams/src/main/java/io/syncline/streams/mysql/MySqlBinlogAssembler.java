@@ -126,6 +126,7 @@ final class MySqlBinlogAssembler implements AutoCloseable {
   private String file;
   private Group group;
   private boolean warnedStatementFormat;
+  private HeldChanges releasing; // the held changes the last event released (read as they go downstream)
 
   /**
    * @param start where this run reads the binlog from (set by the reader before it connects): the
@@ -474,6 +475,7 @@ final class MySqlBinlogAssembler implements AutoCloseable {
     long first = g.order;
     g.order += held.size();
     Iterator<HeldChanges.Held> changes = held.drain();
+    releasing = held;
     out.addLazy(new Iterator<>() {
       private long index = first;
 
@@ -632,6 +634,9 @@ final class MySqlBinlogAssembler implements AutoCloseable {
   @Override
   public void close() {
     discardHeld();
+    if (releasing != null) {
+      releasing.close(); // the stream ended while they were read
+    }
     prepared.values().forEach(p -> {
       if (p.held() != null) {
         p.held().close();
