@@ -27,15 +27,31 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * Runs a command; exits with its status: 0 done (or stopped by SIGTERM / Ctrl-C), 1 the node could
+   * not start or stopped on a fatal error, 2 bad command line or configuration. Errors are one line
+   * each on stderr, naming the fix, without a stack trace.
+   */
   public static void main(String[] args) {
+    // logging set up before any other thread logs (else SLF4J reports replaying their early calls)
+    org.slf4j.LoggerFactory.getILoggerFactory();
     int code;
     try {
       code = run(Arrays.asList(args));
     } catch (IllegalArgumentException e) {
-      System.err.println("syncline: " + e.getMessage());
+      printError(e.getMessage());
       code = 2;
+    } catch (StartFailure e) {
+      printError(e.getMessage());
+      code = 1;
     }
     System.exit(code);
+  }
+
+  private static void printError(String message) {
+    for (String line : String.valueOf(message).split("\n")) {
+      System.err.println("syncline: " + line);
+    }
   }
 
   static int run(List<String> args) {
@@ -61,8 +77,8 @@ public final class Main {
 
   private static int runNode(Args a) {
     SynclineNode node = SynclineNode.start(loadConfig(a));
-    node.system().getWhenTerminated().toCompletableFuture().join();
-    return 0;
+    node.stopOnSignals();
+    return node.awaitExitStatus();
   }
 
   /** Kafka consumers writing CSV files until SIGTERM / Ctrl-C (docs/consumers.md). */
@@ -129,19 +145,22 @@ public final class Main {
     return 0;
   }
 
+  /** The configuration file over the defaults; a file that cannot be read is one line: file, line, problem. */
   private static Config loadConfig(Args a) {
     String file = a.value("--config", null);
-    Config config;
-    if (file != null) {
-      Path p = Path.of(file);
-      if (!Files.isReadable(p)) {
-        throw new IllegalArgumentException("--config " + file + ": no such readable file");
+    try {
+      if (file != null) {
+        Path p = Path.of(file);
+        if (!Files.isReadable(p) || Files.isDirectory(p)) {
+          throw new IllegalArgumentException("--config " + file + ": no such readable file");
+        }
+        return ConfigFactory.load(ConfigFactory.parseFile(p.toFile(),
+            com.typesafe.config.ConfigParseOptions.defaults().setAllowMissing(false)));
       }
-      config = ConfigFactory.load(ConfigFactory.parseFile(p.toFile()));
-    } else {
-      config = ConfigFactory.load();
+      return ConfigFactory.load();
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new IllegalArgumentException("cannot read the configuration: " + ConfigCheck.describe(e), e);
     }
-    return config;
   }
 
   static Duration parseDuration(String text) {

@@ -13,6 +13,7 @@ import io.syncline.streams.mysql.MySqlSourceSettings;
 import io.syncline.streams.postgres.PgCaptureSource;
 import io.syncline.streams.postgres.PgSourceSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,11 +28,40 @@ public record NodeSettings(
     List<CaptureSource> sources,
     List<String> sinks,
     SourceReader.Settings reader,
-    boolean joinSelf) {
+    boolean joinSelf,
+    Duration logInterval,
+    Duration stopTimeout,
+    JournalStart journalStart) {
+
+  /**
+   * How long a starting node keeps trying to reach its journal ({@code syncline.journal.start-*}):
+   * attempts {@code minBackoff} apart at first, doubling up to {@code maxBackoff}, until
+   * {@code timeout} has passed; then the node exits with status 1.
+   */
+  public record JournalStart(Duration timeout, Duration minBackoff, Duration maxBackoff) {
+    public JournalStart {
+      if (timeout.isNegative() || minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0) {
+        throw new IllegalArgumentException("syncline.journal: start-timeout must be >= 0, start-min-backoff > 0 and"
+            + " start-max-backoff >= start-min-backoff (got " + timeout + ", " + minBackoff + ", " + maxBackoff + ")");
+      }
+    }
+
+    /** The wait after the {@code attempt}-th failed attempt (1-based). */
+    public Duration backoff(int attempt) {
+      long ms = minBackoff.toMillis() << Math.min(20, Math.max(0, attempt - 1));
+      return Duration.ofMillis(Math.min(ms, maxBackoff.toMillis()));
+    }
+  }
 
   public NodeSettings {
     sources = List.copyOf(sources);
     sinks = List.copyOf(sinks);
+    if (logInterval.isNegative()) {
+      throw new IllegalArgumentException("syncline.reader.log-interval must not be negative (0s: no progress lines)");
+    }
+    if (stopTimeout.isNegative() || stopTimeout.isZero()) {
+      throw new IllegalArgumentException("syncline.reader.stop-timeout must be positive, got " + stopTimeout);
+    }
     for (String s : sinks) {
       if (!Set.of("jsonl", "kafka", "noop").contains(s)) {
         throw new IllegalArgumentException("syncline.transport.sinks: unknown sink '" + s + "' (use jsonl, kafka or noop)");
@@ -42,7 +72,12 @@ public record NodeSettings(
     }
   }
 
+  /**
+   * Reads the {@code syncline} subtree. Fails with an {@link IllegalArgumentException} naming the
+   * key and the fix, for unknown keys too ({@link ConfigCheck}).
+   */
   public static NodeSettings create(Config root) {
+    ConfigCheck.refuseUnknownKeys(root);
     Config c = root.getConfig("syncline");
     try {
       List<CaptureSource> sources = new ArrayList<>();
@@ -51,16 +86,16 @@ public record NodeSettings(
       for (int i = 0; i < entries.size(); i++) {
         Config e = entries.get(i);
         String kind = e.hasPath("kind") ? e.getString("kind") : "";
-        CaptureSource source = switch (kind) {
-          case "postgres", "postgresql" -> new PgCaptureSource(
-              PgSourceSettings.create(e, c.getConfig("source-defaults.postgres")));
-          case "mariadb", "mysql" -> new MySqlCaptureSource(
-              MySqlSourceSettings.create(e, c.getConfig("source-defaults.mysql")),
-              new JdbcSchemaHistoryStore(JournalSettings.create(root))); // schema history beside the journal
-          case "mongodb" -> new MongoCaptureSource(
-              MongoSourceSettings.create(e, c.getConfig("source-defaults.mongodb")));
-          default -> throw new IllegalArgumentException("syncline.sources[" + i + "].kind '" + kind
+        String defaults = sourceDefaultsPath(kind);
+        if (defaults == null) {
+          throw new IllegalArgumentException("syncline.sources[" + i + "].kind '" + kind
               + "' is not supported: use kind = postgres, mariadb (or mysql) or mongodb");
+        }
+        CaptureSource source = switch (defaults) {
+          case "source-defaults.postgres" -> new PgCaptureSource(PgSourceSettings.create(e, c.getConfig(defaults)));
+          case "source-defaults.mysql" -> new MySqlCaptureSource(MySqlSourceSettings.create(e, c.getConfig(defaults)),
+              new JdbcSchemaHistoryStore(JournalSettings.create(root))); // schema history beside the journal
+          default -> new MongoCaptureSource(MongoSourceSettings.create(e, c.getConfig(defaults)));
         };
         if (!names.add(source.name())) {
           throw new IllegalArgumentException("syncline.sources: two sources are named '" + source.name()
@@ -74,11 +109,28 @@ public record NodeSettings(
           sources,
           sinkList(c),
           new SourceReader.Settings(r.getDuration("ask-timeout"), r.getDuration("min-backoff"),
-              r.getDuration("max-backoff"), 64, r.getDuration("idle-table-commit")),
-          c.getBoolean("join-self"));
+              r.getDuration("max-backoff"), 64, r.getDuration("idle-table-commit"), r.getDuration("stop-timeout")),
+          c.getBoolean("join-self"),
+          r.getDuration("log-interval"),
+          r.getDuration("stop-timeout"),
+          new JournalStart(c.getDuration("journal.start-timeout"), c.getDuration("journal.start-min-backoff"),
+              c.getDuration("journal.start-max-backoff")));
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
+      throw new IllegalArgumentException("configuration: " + ConfigCheck.describe(e), e);
     }
+  }
+
+  /**
+   * Where the defaults of a source kind are, relative to {@code syncline} (they also list the keys a
+   * source entry of that kind may have), or null for a kind Syncline does not capture.
+   */
+  static String sourceDefaultsPath(String kind) {
+    return switch (kind) {
+      case "postgres", "postgresql" -> "source-defaults.postgres";
+      case "mariadb", "mysql" -> "source-defaults.mysql";
+      case "mongodb" -> "source-defaults.mongodb";
+      default -> null;
+    };
   }
 
   private static List<String> sinkList(Config c) {

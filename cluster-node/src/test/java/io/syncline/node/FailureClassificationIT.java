@@ -50,6 +50,8 @@ class FailureClassificationIT {
       assertThat(log).contains("rejected the password of user 'classify_user'");
       assertThat(log).as("a wrong password is not retried").doesNotContain("retrying in");
       assertThat(log).as("the password is never printed").doesNotContain("wrong-password");
+      assertThat(node.awaitExit(WAIT)).as("the node's only source stopped for good: it ends, non-zero").isEqualTo(1);
+      assertThat(node.logText()).contains("every source stopped for good (cls)");
     }
   }
 

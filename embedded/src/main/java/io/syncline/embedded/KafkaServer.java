@@ -195,7 +195,12 @@ public final class KafkaServer implements AutoCloseable {
     return p;
   }
 
-  /** Runs {@code kafka-storage format --ignore-formatted} on the directory (what the shell script does). */
+  /**
+   * Runs {@code kafka-storage format --ignore-formatted} on the directory (what the shell script
+   * does). A directory formatted before keeps its cluster id: the broker refuses to start when the
+   * id it is given differs from the one in {@code meta.properties}, so a broker restarted on its
+   * own directory (the fault tests stop and start it) must be given that one.
+   */
   private static void format(Path dir, Properties props) throws IOException {
     Path propertiesFile = dir.resolve("server.properties");
     try (OutputStream out = Files.newOutputStream(propertiesFile)) {
@@ -206,12 +211,28 @@ public final class KafkaServer implements AutoCloseable {
     try (PrintStream ps = new PrintStream(output, true, StandardCharsets.UTF_8)) {
       rc = StorageTool.execute(new String[] {
           "format", "--config", propertiesFile.toString(),
-          "--cluster-id", Uuid.randomUuid().toString(), "--ignore-formatted"}, ps);
+          "--cluster-id", clusterId(dir), "--ignore-formatted"}, ps);
     }
     if (rc != 0) {
       throw new IllegalStateException("formatting the Kafka log directory " + dir + " failed (exit " + rc + "): "
           + output.toString(StandardCharsets.UTF_8).trim());
     }
+  }
+
+  /** The cluster id of a directory formatted before ({@code meta.properties}), else a new one. */
+  private static String clusterId(Path dir) throws IOException {
+    Path meta = dir.resolve("meta.properties");
+    if (Files.exists(meta)) {
+      Properties p = new Properties();
+      try (var in = Files.newInputStream(meta)) {
+        p.load(in);
+      }
+      String id = p.getProperty("cluster.id");
+      if (id != null && !id.isBlank()) {
+        return id.trim();
+      }
+    }
+    return Uuid.randomUuid().toString();
   }
 
   private static int freePort() throws IOException {

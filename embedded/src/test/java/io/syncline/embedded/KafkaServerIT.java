@@ -3,6 +3,7 @@ package io.syncline.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KafkaServerIT {
 
@@ -54,6 +56,40 @@ class KafkaServerIT {
       assertThat(got.get(0).key()).isEqualTo("k1");
       assertThat(new String(got.get(0).value().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))
           .isEqualTo("hello");
+    }
+  }
+
+  @Test
+  void shouldRestartOnItsOwnLogDirectoryWithTheRecordsKept(@TempDir Path logDir) throws Exception {
+    RecordMetadata sent;
+    try (KafkaServer kafka = KafkaServer.start(Map.of(), logDir)) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("it-restart", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      }
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+          Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"), new StringSerializer(), new StringSerializer())) {
+        sent = producer.send(new ProducerRecord<>("it-restart", "k", "before the restart")).get(30, TimeUnit.SECONDS);
+      }
+    }
+    // the fault tests stop the broker and start it again on the same directory
+    try (KafkaServer kafka = KafkaServer.start(Map.of(), logDir)) {
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+          Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"), new StringSerializer(), new StringSerializer())) {
+        assertThat(producer.send(new ProducerRecord<>("it-restart", "k", "after")).get(30, TimeUnit.SECONDS).offset())
+            .isEqualTo(sent.offset() + 1);
+      }
+      try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+          new StringDeserializer(), new StringDeserializer())) {
+        TopicPartition tp = new TopicPartition("it-restart", 0);
+        consumer.assign(List.of(tp));
+        consumer.seekToBeginning(List.of(tp));
+        List<String> got = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (got.size() < 2 && System.nanoTime() < deadline) {
+          consumer.poll(Duration.ofMillis(200)).forEach(r -> got.add(r.value()));
+        }
+        assertThat(got).containsExactly("before the restart", "after");
+      }
     }
   }
 

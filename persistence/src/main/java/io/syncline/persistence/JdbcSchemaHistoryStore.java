@@ -85,7 +85,7 @@ public final class JdbcSchemaHistoryStore implements SchemaHistoryStore {
   }
 
   private IllegalStateException failure(String what, SQLException e) {
-    return new IllegalStateException(what + " failed on the journal database " + settings.url()
+    return new IllegalStateException(what + " failed on the journal database " + settings.displayUrl()
         + " (syncline.journal): " + e.getMessage(), e);
   }
 }

@@ -61,6 +61,27 @@ public final class JournalSchema {
     return CompletableFuture.supplyAsync(() -> apply(system, settings), blocking);
   }
 
+  /**
+   * Opens and closes one connection to the journal database outside the connection pool: fails at
+   * once with the driver's own error (connection refused, unknown database, wrong password) where
+   * the pool would wait its whole connection timeout. Blocking; for PostgreSQL the connection
+   * attempt gives up after {@code connectTimeout}.
+   */
+  public static void connectOnce(JournalSettings settings, java.time.Duration connectTimeout) throws SQLException {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("user", settings.user());
+    if (!settings.password().isEmpty()) {
+      p.setProperty("password", settings.password());
+    }
+    if (settings.kind() == JournalSettings.Kind.POSTGRES) {
+      p.setProperty("connectTimeout", String.valueOf(Math.max(1, connectTimeout.toSeconds())));
+      p.setProperty("ApplicationName", "syncline-journal");
+    }
+    try (Connection c = java.sql.DriverManager.getConnection(settings.url(), p)) {
+      c.isValid((int) Math.max(1, connectTimeout.toSeconds()));
+    }
+  }
+
   /** The DDL statements for a database kind, in execution order. */
   static List<String> statements(JournalSettings.Kind kind) {
     String resource = "journal/" + kind.name().toLowerCase(java.util.Locale.ROOT) + ".sql";
@@ -86,9 +107,9 @@ public final class JournalSchema {
         statement.execute(sql);
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("creating the journal tables failed on " + settings.url(), e);
+      throw new IllegalStateException("creating the journal tables failed on " + settings.displayUrl(), e);
     }
-    log.info("Journal tables present ({} at {})", settings.kind(), settings.url());
+    log.info("Journal tables present ({} at {})", settings.kind(), settings.displayUrl());
     return Done.getInstance();
   }
 

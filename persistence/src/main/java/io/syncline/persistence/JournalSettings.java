@@ -83,6 +83,38 @@ public record JournalSettings(Kind kind, String url, String user, String passwor
     if (kind == Kind.H2 && url.startsWith(H2_FILE_PREFIX)) {
       url = H2_FILE_PREFIX + absoluteH2Path(url.substring(H2_FILE_PREFIX.length()));
     }
+    if (kind == Kind.H2 && !url.toUpperCase(Locale.ROOT).contains(";DB_CLOSE_ON_EXIT=")) {
+      // H2 would close the database from its own JVM shutdown hook, under the entities still
+      // recording their last positions; the node closes the pool (and so the database) last
+      url = url + ";DB_CLOSE_ON_EXIT=FALSE";
+    }
+  }
+
+  /**
+   * The H2 database file's path without the {@code .mv.db} suffix, when the journal is an H2 file
+   * database; empty otherwise.
+   */
+  public java.util.Optional<Path> h2File() {
+    if (kind != Kind.H2 || !url.startsWith(H2_FILE_PREFIX)) {
+      return java.util.Optional.empty();
+    }
+    String rest = url.substring(H2_FILE_PREFIX.length());
+    int semicolon = rest.indexOf(';');
+    String path = semicolon < 0 ? rest : rest.substring(0, semicolon);
+    return java.util.Optional.of(path.startsWith("~") ? Path.of(System.getProperty("user.home") + path.substring(1))
+        : Path.of(path));
+  }
+
+  /** The URL for messages: without its options and parameters, which may hold credentials. */
+  public String displayUrl() {
+    int cut = url.length();
+    for (char c : new char[] {'?', ';'}) {
+      int i = url.indexOf(c);
+      if (i >= 0) {
+        cut = Math.min(cut, i);
+      }
+    }
+    return url.substring(0, cut);
   }
 
   /** Reads {@code syncline.journal} from a resolved configuration. */

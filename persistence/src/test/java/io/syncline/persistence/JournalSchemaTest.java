@@ -80,6 +80,20 @@ class JournalSchemaTest {
   }
 
   @Test
+  void shouldKeepH2OpenUntilTheNodeClosesItAndShowUrlsWithoutTheirParameters() {
+    // H2's own JVM shutdown hook would close the journal under the entities' last writes
+    assertThat(new JournalSettings(JournalSettings.Kind.H2, "jdbc:h2:mem:j", "sa", "").url())
+        .isEqualTo("jdbc:h2:mem:j;DB_CLOSE_ON_EXIT=FALSE");
+    assertThat(new JournalSettings(JournalSettings.Kind.H2, "jdbc:h2:mem:j;db_close_on_exit=true", "sa", "").url())
+        .as("an explicit choice is kept").isEqualTo("jdbc:h2:mem:j;db_close_on_exit=true");
+    JournalSettings pg = new JournalSettings(JournalSettings.Kind.POSTGRES,
+        "jdbc:postgresql://db:5432/syncline?user=u&password=inline-secret", "u", "");
+    assertThat(pg.url()).doesNotContain("DB_CLOSE_ON_EXIT");
+    assertThat(pg.displayUrl()).isEqualTo("jdbc:postgresql://db:5432/syncline");
+    assertThat(pg.h2File()).isEmpty();
+  }
+
+  @Test
   void shouldSplitTheShippedScriptsIntoStatements() {
     assertThat(JournalSchema.statements(JournalSettings.Kind.H2))
         .hasSize(4)
@@ -113,9 +127,11 @@ class JournalSchemaTest {
   @Test
   void shouldPickProfileAndDriverPerKindAndMakeRelativeH2PathsAbsolute() {
     JournalSettings h2 = new JournalSettings(JournalSettings.Kind.H2, "jdbc:h2:file:data/journal;DB_CLOSE_DELAY=0", "sa", "secret");
-    assertThat(h2.url())
-        .isEqualTo("jdbc:h2:file:" + Path.of("data/journal").toAbsolutePath().normalize() + ";DB_CLOSE_DELAY=0");
+    assertThat(h2.url()).isEqualTo("jdbc:h2:file:" + Path.of("data/journal").toAbsolutePath().normalize()
+        + ";DB_CLOSE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
     assertThat(h2.toString()).doesNotContain("secret");
+    assertThat(h2.h2File()).contains(Path.of("data/journal").toAbsolutePath().normalize());
+    assertThat(h2.displayUrl()).isEqualTo("jdbc:h2:file:" + Path.of("data/journal").toAbsolutePath().normalize());
 
     Config postgres =
         JournalSettings.applyTo(

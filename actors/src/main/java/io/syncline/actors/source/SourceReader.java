@@ -307,6 +307,7 @@ public final class SourceReader {
         .mapAsync(1, p -> record(p, commits).thenApply(done -> {
           if (p.boundary() != null) {
             control.acknowledge(p.boundary());
+            metrics.acknowledged(p.boundary());
           }
           return p;
         }));
@@ -404,14 +405,15 @@ public final class SourceReader {
               settings.askTimeout())
           .toCompletableFuture());
     }
-    boolean first = !commits.started && p.boundary() != null;
+    // once every table has a position (recorded before, or with this batch), a stop loses nothing of the start
+    boolean first = !commits.started && commits.unrecorded.isEmpty();
     if (first) {
       commits.started = true;
     }
     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
       if (first) {
-        log.info("source '{}': capturing {} tables; every table's position is recorded (from {})", source.name(),
-            commits.lastCommitNanos.size(), p.boundary().display());
+        log.info("source '{}': capturing {} tables; every table's position is recorded{}", source.name(),
+            commits.lastCommitNanos.size(), p.boundary() == null ? "" : " (from " + p.boundary().display() + ")");
       }
       if (boundaryOnly != null && !boundaryOnly.isEmpty()) {
         log.debug("source '{}': recorded the boundary for tables without changes: {}", source.name(), boundaryOnly);

@@ -1,10 +1,12 @@
 package io.syncline.streams.capture;
 
+import io.syncline.persistence.SourcePosition;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Live counters of one source: changes delivered by operation and the lag from source commit to
- * sink acknowledgement. Updated by the delivery stage, read by the demo, the HTTP API and JMX.
+ * Live counters of one source: changes delivered by operation, the lag from source commit to sink
+ * acknowledgement, and the last position acknowledged to the source. Updated by the delivery stage
+ * and the source reader, read by the node's periodic progress line, the demo, the HTTP API and JMX.
  */
 public final class CaptureMetrics {
 
@@ -17,6 +19,8 @@ public final class CaptureMetrics {
   private final LatencyHistogram lag = new LatencyHistogram();
   private volatile long lastDeliveredMillis;
   private volatile long lastLagMillis;
+  private volatile SourcePosition acknowledged;
+  private volatile long acknowledgedMillis;
 
   /** Records a delivered batch: its counts and the lag of each streamed event. */
   public void delivered(Progress p) {
@@ -39,6 +43,17 @@ public final class CaptureMetrics {
     }
     if (p.events() > 0) {
       lastDeliveredMillis = nowMicros / 1000;
+    }
+  }
+
+  /**
+   * Records that the source was acknowledged up to {@code position}: everything before it is
+   * delivered and recorded. Called by the source reader after each acknowledgement.
+   */
+  public void acknowledged(SourcePosition position) {
+    if (position != null) {
+      acknowledged = position;
+      acknowledgedMillis = System.currentTimeMillis();
     }
   }
 
@@ -68,7 +83,18 @@ public final class CaptureMetrics {
     return lastLagMillis;
   }
 
+  /** When the last change event was delivered (epoch ms), 0 when none was yet. */
   public long lastDeliveredMillis() {
     return lastDeliveredMillis;
+  }
+
+  /** The last position acknowledged to the source, or null when none was yet. */
+  public SourcePosition acknowledgedPosition() {
+    return acknowledged;
+  }
+
+  /** When the source was last acknowledged (epoch ms), 0 when never. */
+  public long acknowledgedMillis() {
+    return acknowledgedMillis;
   }
 }

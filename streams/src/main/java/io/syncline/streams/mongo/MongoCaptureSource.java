@@ -1,9 +1,10 @@
 package io.syncline.streams.mongo;
 
 import com.mongodb.MongoException;
+import com.mongodb.client.ChangeStreamIterable;
+import com.mongodb.client.MongoChangeStreamCursor;
 import com.mongodb.client.model.changestream.FullDocument;
 import com.mongodb.client.model.changestream.FullDocumentBeforeChange;
-import com.mongodb.reactivestreams.client.ChangeStreamPublisher;
 import com.mongodb.reactivestreams.client.MongoClient;
 import io.syncline.persistence.MongoPosition;
 import io.syncline.streams.capture.CaptureControl;
@@ -18,9 +19,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.pf.PFBuilder;
+import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.javadsl.Source;
 import org.bson.BsonDocument;
-import org.bson.BsonString;
 import org.bson.BsonTimestamp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,29 +29,40 @@ import org.slf4j.LoggerFactory;
 /**
  * A MongoDB deployment (replica set or sharded cluster) captured from change streams.
  *
- * <p>One change stream per captured collection, consumed through {@code Source.fromPublisher}: the
- * driver asks the server for the next batch only when the stream wants more, so a slow sink slows
- * the reading and memory stays bounded. (One stream per database with a {@code $match} on the
- * collections would use fewer cursors, but the embedded imitation gives nothing on a database-level
- * stream, so it could not be tested here; per collection, each collection also resumes from its own
- * position alone. See docs/mongodb-source.md.)
+ * <p>One change stream per captured collection, read through the sync driver's cursor
+ * ({@link MongoChangeStreamReader}) in a {@code Source.unfoldResource} on a dispatcher of its own
+ * ({@value #DISPATCHER}): a read is one server batch, asked for only when the stream wants more, so
+ * a slow sink slows the reading and memory stays bounded. The sync cursor keeps the post-batch resume
+ * token, which the reactive driver does not expose: a collection without changes gets a boundary
+ * from it after each batch, so its recorded resume point keeps up with the oplog. (One stream per
+ * database with a {@code $match} on the collections would use fewer cursors and threads, but the
+ * embedded imitation gives nothing on a database-level stream, so it could not be tested here; per
+ * collection, each collection also resumes from its own position alone. See docs/mongodb-source.md.)
  *
  * <p>Run plan, from what the table entities recorded: the current cluster time {@code T0} is taken
- * first. Collections whose snapshot never completed (with {@code snapshot-mode = initial}) are read
- * by {@link MongoSnapshot} at {@code T0}, one after the other; then every collection's stream opens:
- * a freshly snapshotted one at {@code T0} (its events at or before the snapshot are dropped here), one
- * with a recorded position after that position's resume token (or at its cluster time when it has no
- * token), a new one without snapshot at {@code T0}. Events already delivered are dropped by the
- * delivery pipeline (positions order by cluster time, then the event's order among those of that time,
- * which this class counts). When a collection's resume point is no longer in the oplog
- * ({@code ChangeStreamHistoryLost}), {@code on-history-lost} decides: fail with the fix, or read the
- * collection again at a new cluster time and stream from there.
+ * first. The run starts with the positions it starts from: a collection without a recorded position
+ * that is not snapshotted starts after {@code T0} ({@link CaptureRecord.TableCheckpoint}), and the
+ * earliest start of all is a boundary for every collection ({@link CaptureRecord.Checkpoint}), so the
+ * reader records them before it reports capturing. Collections whose snapshot never completed (with
+ * {@code snapshot-mode = initial}) are read by {@link MongoSnapshot} at {@code T0}, one after the other;
+ * then every collection's stream opens: a freshly snapshotted one at {@code T0} (its events at or before
+ * the snapshot are dropped here), one with a recorded position after that position's resume token (or
+ * at its cluster time when it has no token), a new one without snapshot after {@code T0}. Events already
+ * delivered are dropped by the delivery pipeline (positions order by cluster time, then the event's
+ * order among those of that time, which the reader counts). When a collection's resume point is no
+ * longer in the oplog ({@code ChangeStreamHistoryLost}), {@code on-history-lost} decides: fail with the
+ * fix, or read the collection again at a new cluster time and stream from there.
  */
 public final class MongoCaptureSource implements CaptureSource {
 
   private static final Logger log = LoggerFactory.getLogger(MongoCaptureSource.class);
   /** ChangeStreamHistoryLost, ChangeStreamFatalError (e.g. the resume token is no longer in the oplog). */
   private static final Set<Integer> HISTORY_LOST = Set.of(286, 280);
+  /**
+   * The dispatcher the change streams are read on (streams' reference.conf): each collection's read
+   * holds a thread while its getMore waits on the server (up to {@code max-await-time}).
+   */
+  static final String DISPATCHER = "syncline.mongodb.change-stream-dispatcher";
 
   private final MongoSourceSettings settings;
   private volatile List<MongoCatalog.MongoTable> tables;
@@ -77,7 +89,7 @@ public final class MongoCaptureSource implements CaptureSource {
       List<MongoCatalog.MongoTable> resolved = catalog.resolveCollections();
       catalog.checkChangeStreams(resolved.get(0));
       tables = resolved;
-      log.info("source '{}': capturing {} collections from {}", settings.name(), resolved.size(),
+      log.info("source '{}': {} collections to capture from {}", settings.name(), resolved.size(),
           settings.maskedConnectionString());
       return resolved.stream().map(MongoCatalog.MongoTable::ref).toList();
     }
@@ -92,9 +104,6 @@ public final class MongoCaptureSource implements CaptureSource {
     return lastStart != null;
   }
 
-  /** Where one collection's change stream starts, and which of its events this run drops itself. */
-  private record Start(BsonTimestamp at, String resumeToken, long index, MongoPosition fence) {}
-
   @Override
   public Source<List<CaptureRecord>, CaptureControl> open(Map<TableRef, TableStart> recorded) {
     List<MongoCatalog.MongoTable> t = tables;
@@ -103,46 +112,83 @@ public final class MongoCaptureSource implements CaptureSource {
     }
     CaptureControl control = new io.syncline.streams.capture.AcknowledgedPosition();
     return Source.<List<CaptureRecord>, NotUsed>fromMaterializer((mat, attrs) -> {
+      warnWhenThreadsAreFew(mat.system().settings().config(), t.size());
       MongoClient client = MongoCatalog.connect(settings);
+      com.mongodb.client.MongoClient streams = MongoCatalog.connectSync(settings);
       MongoCatalog catalog = new MongoCatalog(settings, client);
       return Source.completionStageSource(catalog.clusterTime().thenApply(t0 -> {
             lastStart = t0;
-            return run(client, catalog, t, recorded, t0);
+            return run(client, streams, catalog, t, recorded, t0);
           }))
           .watchTermination((m, done) -> {
-            done.whenComplete((d, e) -> client.close());
+            done.whenComplete((d, e) -> {
+              client.close();
+              streams.close();
+            });
             return NotUsed.getInstance();
           });
     }).mapMaterializedValue(f -> (CaptureControl) control);
   }
 
-  private Source<List<CaptureRecord>, NotUsed> run(MongoClient client, MongoCatalog catalog,
-      List<MongoCatalog.MongoTable> all, Map<TableRef, TableStart> recorded, BsonTimestamp t0) {
+  /** Warns when the change-stream dispatcher has fewer threads than collections to read (reads then queue). */
+  private void warnWhenThreadsAreFew(com.typesafe.config.Config config, int collections) {
+    String key = DISPATCHER + ".thread-pool-executor.fixed-pool-size";
+    if (config.hasPath(key) && config.getInt(key) < collections) {
+      log.warn("source '{}': {} collections but {} = {}: each collection's change stream holds a thread while it"
+          + " waits on the server (up to max-await-time), so reads queue and changes arrive later. Fix: raise {}"
+          + " to the number of collections captured by all MongoDB sources of this node", settings.name(),
+          collections, key, config.getInt(key), key);
+    }
+  }
+
+  private Source<List<CaptureRecord>, NotUsed> run(MongoClient client, com.mongodb.client.MongoClient streams,
+      MongoCatalog catalog, List<MongoCatalog.MongoTable> all, Map<TableRef, TableStart> recorded, BsonTimestamp t0) {
     List<MongoCatalog.MongoTable> snapshot = new ArrayList<>();
-    List<Source<List<CaptureRecord>, NotUsed>> streams = new ArrayList<>();
+    List<Source<List<CaptureRecord>, NotUsed>> collections = new ArrayList<>();
+    List<CaptureRecord> starts = new ArrayList<>();
+    MongoPosition atT0 = MongoPosition.boundary(unsigned(t0.getTime()), unsigned(t0.getInc()), null);
+    MongoPosition afterT0 = MongoPosition.boundaryAfter(unsigned(t0.getTime()), unsigned(t0.getInc()));
+    MongoPosition completeT0 = new MongoPosition(unsigned(t0.getTime()), unsigned(t0.getInc()), MongoPosition.COMPLETE,
+        null);
+    MongoPosition earliest = null; // before every change any collection's stream will deliver
     for (MongoCatalog.MongoTable table : all) {
       TableStart s = recorded.getOrDefault(table.ref(), TableStart.NEW);
       MongoPosition committed = s.committed() instanceof MongoPosition m ? m : null;
-      Start start;
+      MongoChangeStreamReader.Start start;
+      MongoPosition from;
       if (settings.snapshotMode() == MongoSourceSettings.SnapshotMode.INITIAL && !s.snapshotCompleted()) {
         snapshot.add(table);
-        start = new Start(t0, null, 0, new MongoPosition(t0.getTime(), t0.getInc(), MongoPosition.COMPLETE, null));
-      } else if (committed != null && committed.resumeToken() != null) {
-        start = new Start(timestamp(committed), committed.resumeToken(), committed.index(), null);
+        start = new MongoChangeStreamReader.Start(t0, null, 0, completeT0);
+        from = atT0;
       } else if (committed != null) {
-        start = new Start(timestamp(committed), null, 0, null);
+        start = new MongoChangeStreamReader.Start(timestamp(committed), committed.resumeToken(),
+            committed.resumeToken() != null ? committed.index() : 0, null);
+        from = MongoPosition.boundary(committed.seconds(), committed.increment(), null);
       } else {
-        // nothing recorded, no snapshot: what happened up to T0 is not wanted
-        start = new Start(t0, null, 0, new MongoPosition(t0.getTime(), t0.getInc(), MongoPosition.COMPLETE, null));
+        // nothing recorded, no snapshot: what happened up to T0 is not wanted; record that at once (finding 7a),
+        // or a stop before its first change would start the next run at a later T0 and lose what came between
+        start = new MongoChangeStreamReader.Start(t0, null, 0, completeT0);
+        from = afterT0;
+        starts.add(new CaptureRecord.TableCheckpoint(table.ref(), afterT0));
       }
+      earliest = earliest == null || earliest.isAfter(from) ? from : earliest;
       log.info("source '{}': {} streams from {}{}", settings.name(), table.namespace(),
           start.resumeToken() != null ? "after its recorded resume token at " : "cluster time ",
-          new MongoPosition(start.at().getTime(), start.at().getInc(), start.index(), null).display());
-      streams.add(collection(client, catalog, table, start));
+          new MongoPosition(unsigned(start.at().getTime()), unsigned(start.at().getInc()), start.index(), null)
+              .display());
+      collections.add(collection(client, streams, catalog, table, start));
     }
+    // every collection's changes from here on are after the earliest start: a boundary for them all
+    starts.add(0, new CaptureRecord.Checkpoint(null, earliest));
     Source<List<CaptureRecord>, NotUsed> snapshots = Source.from(snapshot)
         .flatMapConcat(table -> MongoSnapshot.read(settings, client.getDatabase(table.database()), table, t0));
-    return snapshots.concat(Source.from(streams).flatMapMerge(streams.size(), s -> s));
+    return Source.single(List.copyOf(starts))
+        .concat(snapshots)
+        .concat(Source.from(collections).flatMapMerge(collections.size(), c -> c));
+  }
+
+  private static long unsigned(int part) {
+    return Integer.toUnsignedLong(part);
   }
 
   private static BsonTimestamp timestamp(MongoPosition p) {
@@ -150,16 +196,16 @@ public final class MongoCaptureSource implements CaptureSource {
   }
 
   /** One collection's change stream, with the history-lost policy around it. */
-  private Source<List<CaptureRecord>, NotUsed> collection(MongoClient client, MongoCatalog catalog,
-      MongoCatalog.MongoTable table, Start start) {
+  private Source<List<CaptureRecord>, NotUsed> collection(MongoClient client, com.mongodb.client.MongoClient streams,
+      MongoCatalog catalog, MongoCatalog.MongoTable table, MongoChangeStreamReader.Start start) {
     String where = "collection " + table.namespace() + " of source '" + settings.name() + "' cannot resume at "
         + (start.resumeToken() != null ? "its recorded resume token, " : "") + "cluster time "
-        + new MongoPosition(start.at().getTime(), start.at().getInc(), start.index(), null).display();
-    return onHistoryLost(changeStream(client, table, start), settings.onHistoryLost(), where, () ->
+        + new MongoPosition(unsigned(start.at().getTime()), unsigned(start.at().getInc()), start.index(), null).display();
+    return onHistoryLost(changeStream(streams, table, start), settings.onHistoryLost(), where, () ->
         Source.completionStageSource(catalog.clusterTime().thenApply(t1 ->
                 MongoSnapshot.read(settings, client.getDatabase(table.database()), table, t1)
-                    .concat(collection(client, catalog, table, new Start(t1, null, 0,
-                        new MongoPosition(t1.getTime(), t1.getInc(), MongoPosition.COMPLETE, null))))))
+                    .concat(collection(client, streams, catalog, table, new MongoChangeStreamReader.Start(t1, null, 0,
+                        new MongoPosition(unsigned(t1.getTime()), unsigned(t1.getInc()), MongoPosition.COMPLETE, null))))))
             .mapMaterializedValue(f -> NotUsed.getInstance()));
   }
 
@@ -189,90 +235,74 @@ public final class MongoCaptureSource implements CaptureSource {
         .build());
   }
 
-  /** The raw change events of one collection from {@code start}, decoded one by one. */
-  private Source<List<CaptureRecord>, NotUsed> changeStream(MongoClient client, MongoCatalog.MongoTable table,
-      Start start) {
-    ChangeStreamPublisher<BsonDocument> p = client.getDatabase(table.database())
+  /**
+   * One collection's change events from {@code start}, a server batch per read, on the change-stream
+   * dispatcher (the cursor blocks while the server waits for changes).
+   */
+  private Source<List<CaptureRecord>, NotUsed> changeStream(com.mongodb.client.MongoClient streams,
+      MongoCatalog.MongoTable table, MongoChangeStreamReader.Start start) {
+    return Source.<List<CaptureRecord>, MongoChangeStreamReader>unfoldResource(
+            () -> new MongoChangeStreamReader(settings.name(), table, start, settings.maxBatchSize(),
+                new DriverCursor(open(streams, table, start))),
+            MongoChangeStreamReader::read,
+            MongoChangeStreamReader::close)
+        .addAttributes(ActorAttributes.dispatcher(DISPATCHER))
+        .filter(records -> !records.isEmpty());
+  }
+
+  /** Opens the collection's change stream (the aggregate command: blocking). */
+  private MongoChangeStreamCursor<BsonDocument> open(com.mongodb.client.MongoClient streams,
+      MongoCatalog.MongoTable table, MongoChangeStreamReader.Start start) {
+    ChangeStreamIterable<BsonDocument> it = streams.getDatabase(table.database())
         .getCollection(table.collection(), BsonDocument.class)
         .watch(BsonDocument.class)
         .batchSize(settings.maxBatchSize())
         .maxAwaitTime(settings.maxAwaitTime().toMillis(), TimeUnit.MILLISECONDS);
     if (settings.fullDocument() != MongoSourceSettings.FullDocumentMode.DEFAULT) {
-      p = p.fullDocument(FullDocument.fromString(settings.fullDocument().value()));
+      it = it.fullDocument(FullDocument.fromString(settings.fullDocument().value()));
     }
     if (settings.fullDocumentBeforeChange() != MongoSourceSettings.BeforeChangeMode.OFF) {
-      p = p.fullDocumentBeforeChange(FullDocumentBeforeChange.fromString(settings.fullDocumentBeforeChange().value()));
+      it = it.fullDocumentBeforeChange(FullDocumentBeforeChange.fromString(settings.fullDocumentBeforeChange().value()));
     }
-    p = start.resumeToken() != null ? p.resumeAfter(BsonDocument.parse(start.resumeToken()))
-        : p.startAtOperationTime(start.at());
-    BsonDocument namespace = new BsonDocument("db", new BsonString(table.database()))
-        .append("coll", new BsonString(table.collection()));
-    return Source.fromPublisher(p.withDocumentClass(BsonDocument.class)).statefulMapConcat(() -> {
-      MongoChangeDecoder decoder = new MongoChangeDecoder(settings.name());
-      EventOrder order = new EventOrder(start);
-      return event -> {
-        BsonTimestamp ts = event.getTimestamp("clusterTime");
-        long index = order.next(ts);
-        if (start.fence() != null
-            && new MongoPosition(ts.getTime(), ts.getInc(), index, null).compareTo(start.fence()) <= 0) {
-          return List.of(); // already in this run's snapshot of the collection
-        }
-        if (!event.containsKey("ns") && event.containsKey("documentKey")) {
-          event.put("ns", namespace); // the imitation leaves it out; MongoDB always sends it for document events
-        }
-        MongoChangeDecoder.Decoded decoded = decoder.decode(event, index);
-        if (decoded instanceof MongoChangeDecoder.Decoded.Change c) {
-          if (log.isDebugEnabled()) {
-            log.debug("source '{}': {} {} at {}", settings.name(), table.namespace(), c.event().op(),
-                c.event().position().display());
-          }
-          return List.of(List.<CaptureRecord>of(new CaptureRecord.Change(c.event())));
-        }
-        if (decoded instanceof MongoChangeDecoder.Decoded.Dropped d) {
-          log.warn("source '{}': collection {} was dropped at {}: delivered as op t; its change stream ends. Remove"
-              + " it from include-tables (or recreate it) before the next start", settings.name(), table.namespace(),
-              d.position().display());
-          return List.of(List.<CaptureRecord>of(new CaptureRecord.Change(d.truncate())));
-        }
-        if (decoded instanceof MongoChangeDecoder.Decoded.Renamed r) {
-          log.warn("source '{}': collection {} was renamed to {} at {}: delivered as op t; its change stream ends."
-              + " Include the new name (its documents are read by a snapshot) before the next start", settings.name(),
-              table.namespace(), r.to().qualifiedName(), r.position().display());
-          return List.of(List.<CaptureRecord>of(new CaptureRecord.Change(r.truncate())));
-        }
-        // dropDatabase, invalidate (the server closes this stream after it), or an event without data meaning
-        log.info("source '{}': collection {}: {} at {}", settings.name(), table.namespace(),
-            decoded.getClass().getSimpleName(), decoded.position().display());
-        return List.of();
-      };
-    });
+    it = start.resumeToken() != null ? it.resumeAfter(BsonDocument.parse(start.resumeToken()))
+        : it.startAtOperationTime(start.at());
+    // the raw events (the decoder reads them as MongoDB documents them), on the change-stream cursor that keeps
+    // the resume token: the iterable of raw documents is typed as a plain iterable, its cursor is the stream's
+    com.mongodb.client.MongoCursor<BsonDocument> cursor = it.withDocumentClass(BsonDocument.class).cursor();
+    if (cursor instanceof MongoChangeStreamCursor<BsonDocument> stream) {
+      return stream;
+    }
+    cursor.close();
+    throw new IllegalStateException("source '" + settings.name() + "': the MongoDB sync driver's change stream of raw"
+        + " documents gave a cursor without resume token (" + cursor.getClass().getName() + "): run with the"
+        + " mongodb-driver-sync version Syncline was built with");
   }
 
-  /** Counts the order of events among those of the same cluster time (1-based), as positions need. */
-  private static final class EventOrder {
-    private long seconds;
-    private long increment;
-    private long index;
-
-    EventOrder(Start start) {
-      if (start.resumeToken() != null) {
-        // resuming after the event (at, index): the next one of the same cluster time is index + 1
-        seconds = start.at().getTime();
-        increment = start.at().getInc();
-        index = start.index();
-      } else {
-        seconds = -1;
-      }
+  /** The sync driver's change-stream cursor, as the reader reads it. */
+  private record DriverCursor(MongoChangeStreamCursor<BsonDocument> cursor) implements MongoChangeStreamReader.Cursor {
+    @Override
+    public BsonDocument tryNext() {
+      return cursor.tryNext();
     }
 
-    long next(BsonTimestamp ts) {
-      if (ts.getTime() == seconds && ts.getInc() == increment) {
-        return ++index;
-      }
-      seconds = ts.getTime();
-      increment = ts.getInc();
-      index = 1;
-      return index;
+    @Override
+    public int available() {
+      return cursor.available();
+    }
+
+    @Override
+    public BsonDocument resumeToken() {
+      return cursor.getResumeToken();
+    }
+
+    @Override
+    public boolean closed() {
+      return cursor.getServerCursor() == null;
+    }
+
+    @Override
+    public void close() {
+      cursor.close();
     }
   }
 

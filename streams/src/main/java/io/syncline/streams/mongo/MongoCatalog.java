@@ -59,6 +59,18 @@ final class MongoCatalog {
 
   /** A client for the source's deployment; the password from {@code password} when given. */
   static MongoClient connect(MongoSourceSettings settings) {
+    return MongoClients.create(clientSettings(settings));
+  }
+
+  /**
+   * A client of the sync driver for the same deployment, for the change streams: its cursor keeps
+   * the post-batch resume token, which the reactive driver does not expose (JAVA-3521).
+   */
+  static com.mongodb.client.MongoClient connectSync(MongoSourceSettings settings) {
+    return com.mongodb.client.MongoClients.create(clientSettings(settings));
+  }
+
+  private static MongoClientSettings clientSettings(MongoSourceSettings settings) {
     ConnectionString cs = new ConnectionString(settings.connectionString());
     MongoClientSettings.Builder b = MongoClientSettings.builder()
         .applyConnectionString(cs)
@@ -74,7 +86,7 @@ final class MongoCatalog {
       b.credential(MongoCredential.createCredential(given.getUserName(), given.getSource(),
           settings.password().value().toCharArray()));
     }
-    return MongoClients.create(b.build());
+    return b.build();
   }
 
   /**

@@ -37,7 +37,8 @@ public final class MongoChangeDecoder {
 
   private static final String ID = "_id";
   private static final int MAX_CACHED = 1024;
-  private static final JsonWriterSettings CANONICAL = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
+  /** Resume tokens are kept as canonical Extended JSON (a token may carry BinData {@code _typeBits}). */
+  static final JsonWriterSettings CANONICAL = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
 
   /** What one change-stream event decodes to. Every case carries the event's position. */
   public sealed interface Decoded {

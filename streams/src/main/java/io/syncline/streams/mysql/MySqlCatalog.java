@@ -44,6 +44,15 @@ public final class MySqlCatalog {
     }
   }
 
+  private static boolean unknownHost(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Opens a JDBC connection, turning failures into errors that name the fix. */
   public static Connection connect(MySqlSourceSettings settings) {
     Properties p = new Properties();
@@ -56,6 +65,14 @@ public final class MySqlCatalog {
       return DriverManager.getConnection(settings.jdbcUrl(), p);
     } catch (SQLException e) {
       String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":" + settings.port() + ")";
+      if (e.getErrorCode() == 1045 && settings.password().isEmpty()) {
+        throw new MySqlSourceException(Reason.NO_PASSWORD, where + ": the server asks for the password of user '"
+            + settings.user() + "' and the source sets none. Fix: set the source's 'password' setting.", e);
+      }
+      if (unknownHost(e)) {
+        throw new MySqlSourceException(Reason.UNREACHABLE, where + ": host '" + settings.host()
+            + "' is not known (no address found for it). Fix: correct the source's 'host' setting.", e);
+      }
       if (e.getErrorCode() == 1045) {
         throw new MySqlSourceException(Reason.WRONG_PASSWORD, where + ": the server rejected the password of user '"
             + settings.user() + "'. Fix: set the right password in the source's 'password' setting.", e);

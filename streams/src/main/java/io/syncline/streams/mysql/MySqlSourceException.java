@@ -10,6 +10,8 @@ public final class MySqlSourceException extends RuntimeException implements io.s
   public enum Reason {
     UNREACHABLE,
     WRONG_PASSWORD,
+    /** The server asks for a password and the source sets none. */
+    NO_PASSWORD,
     BINLOG_OFF,
     BINLOG_FORMAT_NOT_ROW,
     ROW_IMAGE_NOT_FULL,

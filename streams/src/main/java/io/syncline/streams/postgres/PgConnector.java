@@ -67,6 +67,15 @@ public final class PgConnector {
     String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":"
         + settings.port() + "/" + settings.database() + ")";
     String msg = e.getMessage() == null ? "" : e.getMessage();
+    if (state.equals("08004") && settings.password().isEmpty() && msg.contains("password")) {
+      return new PgSourceException(Reason.NO_PASSWORD, where + ": PostgreSQL asks for the password of user '"
+          + settings.user() + "' and the source sets none. Fix: set the source's 'password' setting (e.g."
+          + " password = ${?SYNCLINE_PG_PASSWORD}).", e);
+    }
+    if (unknownHost(e)) {
+      return new PgSourceException(Reason.UNREACHABLE, where + ": host '" + settings.host()
+          + "' is not known (no address found for it). Fix: correct the source's 'host' setting.", e);
+    }
     return switch (state) {
       case "28P01" -> new PgSourceException(Reason.WRONG_PASSWORD, where
           + ": PostgreSQL rejected the password of user '" + settings.user()
@@ -87,6 +96,15 @@ public final class PgConnector {
               + ":" + settings.port() + " (" + msg + "). Fix: check 'host'/'port' and that the server is running.", e)
           : new PgSourceException(Reason.OTHER, where + ": " + msg, e);
     };
+  }
+
+  private static boolean unknownHost(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public PgSourceSettings settings() {

@@ -10,6 +10,8 @@ public final class PgSourceException extends RuntimeException implements io.sync
   public enum Reason {
     UNREACHABLE,
     WRONG_PASSWORD,
+    /** The server asks for a password and the source sets none. */
+    NO_PASSWORD,
     NOT_ALLOWED,
     NO_REPLICATION_PRIVILEGE,
     NO_SUCH_DATABASE,

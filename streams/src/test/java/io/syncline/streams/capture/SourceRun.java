@@ -116,18 +116,24 @@ public final class SourceRun implements AutoCloseable {
     return last;
   }
 
-  /** As the table entities (and the incremental-snapshot entity) record a delivered batch. */
+  /**
+   * As the table entities (and the incremental-snapshot entity) record a delivered batch; a table
+   * boundary ({@link CaptureRecord.TableCheckpoint}) is recorded at once (an {@code idle-table-commit}
+   * of zero).
+   */
   private void record(Progress p) {
     if (p.incremental() != null) {
       incrementalRecorded.add(p.incremental());
     }
+    Map<TableRef, SourcePosition> positions = new HashMap<>();
     p.tables().forEach((t, tp) -> {
       if (tp.position() != null) {
-        recordedNow.merge(t, new TableStart(tp.position(), false),
-            (was, now) -> new TableStart(later(was.committed(), tp.position()), was.snapshotCompleted(),
-                was.snapshotChunks()));
+        positions.put(t, later(tp.position(), p.tableBoundaries().get(t)));
       }
     });
+    p.tableBoundaries().forEach(positions::putIfAbsent);
+    positions.forEach((t, position) -> recordedNow.merge(t, new TableStart(position, false),
+        (was, now) -> new TableStart(later(was.committed(), position), was.snapshotCompleted(), was.snapshotChunks())));
     for (CaptureRecord.SnapshotChunkDone c : p.chunksDone()) {
       SnapshotChunk chunk = new SnapshotChunk(c.range(), c.view(), c.rows());
       recordedNow.merge(c.table(), new TableStart(null, false, List.of(chunk)), (was, now) -> {
@@ -146,7 +152,10 @@ public final class SourceRun implements AutoCloseable {
   }
 
   private static SourcePosition later(SourcePosition a, SourcePosition b) {
-    return a == null || b.isAfter(a) ? b : a;
+    if (a == null || b == null) {
+      return a == null ? b : a;
+    }
+    return b.isAfter(a) ? b : a;
   }
 
   /** Fails with the stream's failure when it ended; false while it runs. */

@@ -125,6 +125,41 @@ class MongoCaptureIT {
     }
   }
 
+  /**
+   * Finding 7a of issue 10: without a snapshot, a new collection starts after the run's cluster time
+   * T0, and says so before any change (a table boundary, and a boundary for the whole source), so
+   * that a run stopped before the collection's first change resumes there, not at a later T0.
+   */
+  @Test
+  void shouldMarkWhereANewCollectionStartsBeforeAnyChange() throws Exception {
+    insert("cap_start", "items", "{_id: 0}");
+    TableRef table = MongoChangeDecoder.table("start", "cap_start", "items");
+    MongoCaptureSource source = source("start", Map.of("include-tables", List.of("cap_start.items")));
+    Map<TableRef, TableStart> recorded;
+    try (SourceRun run = new SourceRun(system, source, Map.of())) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (run.recorded().get(table) == null && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+      }
+      recorded = run.recorded();
+      assertThat(run.progress.peek()).satisfies(first -> {
+        assertThat(first.events()).isZero();
+        assertThat(first.boundary()).as("a boundary for every collection").isNotNull();
+        assertThat(first.tableBoundaries().get(table)).isEqualTo(first.boundary());
+      });
+    }
+    assertThat(recorded.get(table).committed()).isInstanceOfSatisfying(MongoPosition.class, p -> {
+      assertThat(p.isBoundary()).isTrue();
+      assertThat(p.resumeToken()).as("a new stream starts at a cluster time").isNull();
+    });
+    insert("cap_start", "items", "{_id: 1}", "{_id: 2}"); // no reader runs
+    try (SourceRun run = new SourceRun(system, source("start", Map.of("include-tables", List.of("cap_start.items"))),
+        recorded)) {
+      insert("cap_start", "items", "{_id: 3}");
+      assertThat(run.await(3)).extracting(x -> x.at("/after/_id").toString()).containsExactly("1", "2", "3");
+    }
+  }
+
   @Test
   void shouldResumeAtARecordedClusterTimeDroppingWhatWasDelivered() throws Exception {
     insert("cap_time", "items", "{_id: 0}");
@@ -133,8 +168,10 @@ class MongoCaptureIT {
     MongoCaptureSource first = source("time", Map.of("include-tables", List.of("cap_time.items")));
     try (SourceRun run = new SourceRun(system, first, Map.of())) {
       awaitStarted(first);
-      insert("cap_time", "items", "{_id: 1}", "{_id: 2}", "{_id: 3}");
-      run.await(3);
+      for (int id = 1; id <= 3; id++) { // one at a time: each in a batch of its own, to know the second's position
+        insert("cap_time", "items", "{_id: " + id + "}");
+        run.await(id);
+      }
       MongoPosition p = (MongoPosition) run.progress.stream()
           .flatMap(pr -> pr.tables().entrySet().stream())
           .filter(e -> e.getKey().equals(table))
