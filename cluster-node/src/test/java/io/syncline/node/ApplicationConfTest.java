@@ -100,7 +100,20 @@ class ApplicationConfTest {
       assertThat(s.settings().port()).isEqualTo(3307);
       assertThat(s.settings().include()).containsExactly("shop.*");
       assertThat(s.settings().snapshotMode()).isEqualTo(io.syncline.streams.mysql.MySqlSourceSettings.SnapshotMode.INITIAL);
+      assertThat(s.settings().heartbeatTimeout()).as("3 x heartbeat-interval").isEqualTo(java.time.Duration.ofSeconds(30));
     });
+  }
+
+  @Test
+  void shouldRefuseAMariaDbHeartbeatTimeoutNotLongerThanItsHeartbeatInterval() {
+    Config c = ConfigFactory.parseString("syncline.sources = [{ kind = mariadb, name = shop, user = cdc,"
+        + " include-tables = [\"shop.*\"], heartbeat-interval = 20s, heartbeat-timeout = 15s }]").withFallback(load());
+    assertThatThrownBy(() -> NodeSettings.create(c))
+        .hasMessageContaining("setting 'heartbeat-timeout' (PT15S) must be longer than heartbeat-interval (PT20S)");
+    Config five = ConfigFactory.parseString("syncline.sources = [{ kind = mariadb, name = shop, user = cdc,"
+        + " include-tables = [\"shop.*\"], heartbeat-interval = 2s, heartbeat-timeout = 5s }]").withFallback(load());
+    assertThat(((io.syncline.streams.mysql.MySqlCaptureSource) NodeSettings.create(five).sources().get(0)).settings()
+        .heartbeatTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
   }
 
   @Test

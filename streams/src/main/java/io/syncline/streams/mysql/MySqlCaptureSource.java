@@ -125,15 +125,16 @@ public final class MySqlCaptureSource implements CaptureSource {
     if (signal != null) {
       decoded.add(signal);
     }
-    Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create().statefulMapConcat(() -> {
-      MySqlBinlogAssembler assembler = new MySqlBinlogAssembler(settings, decoded, startFile, startGtids::get, startAt::get,
-          schemaHistory);
-      return event -> {
-        List<CaptureRecord> out = new ArrayList<>(4);
-        assembler.accept(event, out);
-        return out.isEmpty() ? List.<List<CaptureRecord>>of() : List.of(out);
-      };
-    }).via(signal == null ? Flow.<List<CaptureRecord>>create() : incrementalSnapshots(t, signal, incremental))
+    Flow<Event, List<CaptureRecord>, NotUsed> assemble = Flow.<Event>create()
+        .<MySqlBinlogAssembler, Iterable<List<CaptureRecord>>>statefulMap(
+            () -> new MySqlBinlogAssembler(settings, decoded, startFile, startGtids::get, startAt::get, schemaHistory),
+            (assembler, event) -> org.apache.pekko.japi.Pair.create(assembler, assembler.accept(event)),
+            assembler -> {
+              assembler.close(); // held changes' temporary files
+              return java.util.Optional.empty();
+            })
+        .mapConcat(batches -> batches) // held changes released by a commit are read as they go downstream
+        .via(signal == null ? Flow.<List<CaptureRecord>>create() : incrementalSnapshots(t, signal, incremental))
         .async(BLOCKING_IO_DISPATCHER); // the schema tracker does JDBC (history, SHOW CREATE TABLE) on DDL
     Flow<List<CaptureRecord>, List<CaptureRecord>, NotUsed> dropSnapshotted =
         Flow.<List<CaptureRecord>>create().statefulMapConcat(() -> {
@@ -208,6 +209,13 @@ public final class MySqlCaptureSource implements CaptureSource {
     client.setEventDeserializer(BinlogDeserializers.create());
     client.setHeartbeatInterval(settings.heartbeatInterval().toMillis());
     client.setKeepAlive(false); // reconnects are the source reader's job (it restarts the stream)
+    // a read that waits longer than heartbeat-timeout fails: the client waits on the socket only for the
+    // server (not while the queue holds it back), and the server sends a heartbeat every heartbeat-interval
+    client.setSocketFactory(() -> {
+      java.net.Socket socket = new java.net.Socket();
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.heartbeatTimeout().toMillis()));
+      return socket;
+    });
     client.registerEventListener(event -> {
       try {
         queue.offer(event).toCompletableFuture().join(); // waits while the stream is busy: backpressure
@@ -281,6 +289,12 @@ public final class MySqlCaptureSource implements CaptureSource {
         Exception failed = failure.get();
         if (failed instanceof com.github.shyiko.mysql.binlog.network.ServerException se) {
           throw MySqlCatalog.explainDumpError(settings, from, se);
+        } else if (failed instanceof java.net.SocketTimeoutException) {
+          throw new MySqlSourceException(MySqlSourceException.Reason.CONNECTION_LOST, "source '" + settings.name()
+              + "': nothing came from " + settings.host() + ":" + settings.port() + " over the binlog connection for "
+              + settings.heartbeatTimeout().toSeconds() + " s (heartbeat-timeout), not even a heartbeat (one is due"
+              + " every " + settings.heartbeatInterval().toSeconds() + " s): the connection is taken as lost (a"
+              + " network that drops packets without closing it, a frozen server); reconnecting", failed);
         } else if (failed != null) {
           throw failed;
         }

@@ -26,6 +26,8 @@ public final class MySqlSourceException extends RuntimeException implements io.s
     DDL_NOT_UNDERSTOOD,
     /** The binlog and the tracked table definition disagree (column count or types, or a DDL statement). */
     SCHEMA_MISMATCH,
+    /** Nothing, not even a heartbeat, came over the binlog connection for heartbeat-timeout: a half-open connection. */
+    CONNECTION_LOST,
     OTHER
   }
 
@@ -45,11 +47,11 @@ public final class MySqlSourceException extends RuntimeException implements io.s
   }
 
   /**
-   * Retried with backoff: the server may come back ({@code UNREACHABLE/OTHER}); every other reason needs
-   * someone to act, and stops the source with this message.
+   * Retried with backoff: the server or the network may come back ({@code UNREACHABLE}, {@code CONNECTION_LOST},
+   * {@code OTHER}); every other reason needs someone to act, and stops the source with this message.
    */
   @Override
   public boolean retryable() {
-    return reason == Reason.UNREACHABLE || reason == Reason.OTHER;
+    return reason == Reason.UNREACHABLE || reason == Reason.CONNECTION_LOST || reason == Reason.OTHER;
   }
 }

@@ -15,6 +15,8 @@ import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
  * @param serverId the replica server id this reader presents to the server: it must differ from
  *     the server's own and from every other replica's (default: derived from the source name)
  * @param include {@code database.table} patterns ({@code *} and {@code ?} wildcards)
+ * @param heartbeatTimeout how long the binlog connection may carry nothing, neither an event nor a
+ *     heartbeat, while the reader waits for the server, before it is taken as lost and reconnected
  * @param incrementalSnapshot signal table and chunk size of incremental snapshots (docs/incremental-snapshots.md)
  */
 public record MySqlSourceSettings(
@@ -29,6 +31,7 @@ public record MySqlSourceSettings(
     SnapshotMode snapshotMode,
     int maxBatchSize,
     Duration heartbeatInterval,
+    Duration heartbeatTimeout,
     Duration connectTimeout,
     io.syncline.streams.snapshot.SnapshotSettings snapshot,
     IncrementalSnapshotSettings incrementalSnapshot,
@@ -70,6 +73,11 @@ public record MySqlSourceSettings(
     if (maxBatchSize <= 0) {
       throw invalid(name, "max-batch-size", "must be positive");
     }
+    if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0 || heartbeatInterval.isZero()) {
+      throw invalid(name, "heartbeat-timeout", "(" + heartbeatTimeout + ") must be longer than heartbeat-interval ("
+          + heartbeatInterval + "), which must be positive: the server sends a heartbeat every heartbeat-interval"
+          + " while it has nothing else to send");
+    }
   }
 
   private static IllegalArgumentException invalid(String source, String key, String why) {
@@ -94,7 +102,9 @@ public record MySqlSourceSettings(
       return new MySqlSourceSettings(name, c.getString("host"), c.getInt("port"), c.getString("user"),
           new Secret(c.hasPath("password") ? c.getString("password") : ""), serverId,
           c.getStringList("include-tables"), c.getStringList("exclude-tables"), SnapshotMode.valueOf(mode),
-          c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"), c.getDuration("connect-timeout"),
+          c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"),
+          c.getDuration("heartbeat-timeout").isZero() ? c.getDuration("heartbeat-interval").multipliedBy(3)
+              : c.getDuration("heartbeat-timeout"), c.getDuration("connect-timeout"),
           snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name),
           io.syncline.streams.capture.PositionCheck.OnPositionLost.parse(name, c.getString("on-position-lost")));
     } catch (ConfigException e) {

@@ -54,7 +54,8 @@ class MySqlBinlogAssemblerPositionsTest {
 
     @Override
     public SchemaTracker.ServerInfo info() {
-      return new SchemaTracker.ServerInfo(true, "utf8mb4", Map.of());
+      return new SchemaTracker.ServerInfo(io.syncline.streams.mysql.schema.ServerVersion.MARIADB_11_4, "utf8mb4",
+          Map.of(), true);
     }
   };
 
@@ -63,6 +64,10 @@ class MySqlBinlogAssemblerPositionsTest {
       List.of(new MySqlCatalog.MySqlTable("db", "t", List.of("id"), java.util.Set.of())), null,
       () -> GtidState.of("0-1-10", true), () -> BinlogPosition.boundary(FILE, 4, "0-1-10"),
       new SchemaTracker(SETTINGS, SchemaHistoryStore.inMemory(), SERVER));
+
+  private void accept(Event e) {
+    assembler.accept(e).forEach(out::addAll);
+  }
 
   private static Event event(EventType type, long position, long next, EventData data) {
     EventHeaderV4 h = new EventHeaderV4();
@@ -79,7 +84,7 @@ class MySqlBinlogAssemblerPositionsTest {
     MariadbGtidEventData gtid = new MariadbGtidEventData();
     gtid.setDomainId(0);
     gtid.setSequence(sequence);
-    assembler.accept(event(EventType.MARIADB_GTID, at, at + 40, gtid), out);
+    accept(event(EventType.MARIADB_GTID, at, at + 40, gtid));
     TableMapEventData map = new TableMapEventData();
     map.setTableId(7);
     map.setDatabase("db");
@@ -92,7 +97,7 @@ class MySqlBinlogAssemblerPositionsTest {
     meta.setColumnNames(List.of("id"));
     meta.setSignedness(new BitSet());
     map.setEventMetadata(meta);
-    assembler.accept(event(EventType.TABLE_MAP, at + 40, at + 80, map), out);
+    accept(event(EventType.TABLE_MAP, at + 40, at + 80, map));
     WriteRowsEventData rows = new WriteRowsEventData();
     rows.setTableId(7);
     BitSet columns = new BitSet();
@@ -103,8 +108,8 @@ class MySqlBinlogAssemblerPositionsTest {
       values.add(new Serializable[] {id});
     }
     rows.setRows(values);
-    assembler.accept(event(EventType.EXT_WRITE_ROWS, at + 80, at + 120, rows), out);
-    assembler.accept(event(EventType.XID, at + 120, at + 151, new XidEventData()), out);
+    accept(event(EventType.EXT_WRITE_ROWS, at + 80, at + 120, rows));
+    accept(event(EventType.XID, at + 120, at + 151, new XidEventData()));
     return at + 151;
   }
 
@@ -113,9 +118,9 @@ class MySqlBinlogAssemblerPositionsTest {
     RotateEventData rotate = new RotateEventData();
     rotate.setBinlogFilename(FILE);
     rotate.setBinlogPosition(4);
-    assembler.accept(event(EventType.ROTATE, 0, 0, rotate), out);
+    accept(event(EventType.ROTATE, 0, 0, rotate));
     long end1 = transaction(100, 11, 1, 2);
-    assembler.accept(event(EventType.HEARTBEAT, end1, end1, null), out); // idle: the server is at T1's end
+    accept(event(EventType.HEARTBEAT, end1, end1, null)); // idle: the server is at T1's end
     transaction(end1, 12, 3, 4);
 
     List<CaptureRecord.Checkpoint> checkpoints = out.stream()

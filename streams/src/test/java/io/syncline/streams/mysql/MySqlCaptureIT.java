@@ -113,4 +113,48 @@ class MySqlCaptureIT {
       assertThat(d.get(3).get("after").toString()).isEqualTo("{\"id\":1,\"price\":\"4.00\"}");
     }
   }
+
+  /**
+   * Issue 10, findings 2 and 3: a savepoint closed the transaction (the next row failed "outside a
+   * transaction"), and TRUNCATE gave no event. Rows rolled back to a savepoint (logged, with
+   * ROLLBACK TO, because the transaction also wrote a non-transactional table) or with an XA
+   * transaction are never delivered; a committed XA transaction comes at its XA COMMIT.
+   */
+  @Test
+  void shouldDeliverOnlyCommittedChangesOfSavepointAndXaTransactionsAndTruncates() throws Exception {
+    server.execute("cap", "DROP TABLE IF EXISTS shapes", "DROP TABLE IF EXISTS shapes_myisam",
+        "CREATE TABLE shapes (id INT PRIMARY KEY)", "CREATE TABLE shapes_myisam (id INT PRIMARY KEY) ENGINE=MyISAM");
+    try (SourceRun run = new SourceRun(system, source("shapes"), Map.of())) {
+      server.awaitBinlogReaders(1, Duration.ofSeconds(30));
+      try (var c = server.connect("cap"); var s = c.createStatement()) {
+        c.setAutoCommit(false);
+        s.execute("INSERT INTO shapes VALUES (1)");
+        s.execute("SAVEPOINT a");
+        s.execute("INSERT INTO shapes VALUES (2)");
+        s.execute("INSERT INTO shapes_myisam VALUES (1)");
+        s.execute("ROLLBACK TO SAVEPOINT a");
+        s.execute("INSERT INTO shapes VALUES (3)");
+        c.commit();
+        c.setAutoCommit(true);
+        s.execute("XA START 'shapes-1'");
+        s.execute("INSERT INTO shapes VALUES (4)");
+        s.execute("XA END 'shapes-1'");
+        s.execute("XA PREPARE 'shapes-1'");
+        s.execute("XA ROLLBACK 'shapes-1'");
+        s.execute("XA START 'shapes-2'");
+        s.execute("INSERT INTO shapes VALUES (5)");
+        s.execute("XA END 'shapes-2'");
+        s.execute("XA PREPARE 'shapes-2'");
+        s.execute("XA COMMIT 'shapes-2'");
+        s.execute("TRUNCATE TABLE shapes");
+        s.execute("INSERT INTO shapes VALUES (6)");
+      }
+      List<JsonNode> d = run.await(5);
+      assertThat(d).extracting(x -> x.get("op").asText() + (x.get("after").isNull() ? "" : x.at("/after/id").asText()))
+          .containsExactly("c1", "c3", "c5", "t", "c6");
+      assertThat(d.get(2).at("/source/gtid").asText()).as("XA changes at their XA COMMIT")
+          .isEqualTo(d.get(2).at("/transaction/id").asText());
+      assertThat(d.get(3).at("/source/table").asText()).isEqualTo("shapes");
+    }
+  }
 }

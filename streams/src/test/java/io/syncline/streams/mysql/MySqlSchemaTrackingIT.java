@@ -125,7 +125,16 @@ class MySqlSchemaTrackingIT {
       for (int i = 0; i < 2 * n; i++) {
         (i < n ? fromShowCreate : fromStatement).add(d.get(i).get("after"));
       }
-      assertSameRows(fromShowCreate, golden, "rows decoded with the SHOW CREATE TABLE definition");
+      // the server describes ENUM/SET members in utf8mb3: an emoji member is '?' in SHOW CREATE TABLE (documented)
+      JsonNode described = golden.deepCopy();
+      for (JsonNode row : described) {
+        for (String column : List.of("c_enum_emoji", "c_set_emoji")) {
+          if (row.get(column).isTextual()) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) row).put(column, row.get(column).asText().replace("🚀", "?"));
+          }
+        }
+      }
+      assertSameRows(fromShowCreate, described, "rows decoded with the SHOW CREATE TABLE definition");
       assertSameRows(fromStatement, golden, "rows decoded with the CREATE TABLE statement's definition");
     }
   }
@@ -185,6 +194,47 @@ class MySqlSchemaTrackingIT {
       assertThat(d.get(4).get("before").toString()).isEqualTo("{\"id\":4,\"qty\":4}");
       List<String> keys = run.records.stream().map(r -> new String(r.key())).toList();
       assertThat(keys.get(6)).as("the new table's primary key").isEqualTo("{\"k\":\"k1\"}");
+    }
+  }
+
+  /**
+   * Issue 10, finding 14: valid DDL stopped capture (an index named {@code date}; versioned comments
+   * the server ignored applied anyway; {@code RENAME COLUMN IF EXISTS}), and {@code CREATE TABLE …
+   * SELECT}, which the server logs as its generated CREATE TABLE inside the transaction of its rows,
+   * ended that transaction. Without row metadata every one of them decides how rows are decoded.
+   */
+  @Test
+  void shouldFollowValidDdlItUsedToRefuse() throws Exception {
+    String db = "kw_nolog";
+    server.createDatabase(db);
+    server.execute(db, "DROP TABLE IF EXISTS kw, kw2", "CREATE TABLE kw (id INT PRIMARY KEY, d DATE, y YEAR)",
+        "CREATE TABLE kw2 (id INT PRIMARY KEY)");
+    SchemaHistoryStore store = journal("kw");
+    try (SourceRun run = new SourceRun(system, new MySqlCaptureSource(settings("kw", List.of(db + ".kw*")), store),
+        Map.of())) {
+      awaitRecorded(store, "kw", 2);
+      server.execute(db,
+          "INSERT INTO kw VALUES (1, '2024-01-02', 2024)",
+          "ALTER TABLE kw ADD INDEX date (d), ADD KEY year (y), ADD UNIQUE timestamp (id, d)",
+          "INSERT INTO kw VALUES (2, '2024-01-03', 2025)",
+          "ALTER TABLE kw ADD COLUMN c1 INT /*!90000 , ADD COLUMN ghost INT */ /*M!100100 , ADD COLUMN c3 INT */",
+          "INSERT INTO kw VALUES (3, NULL, NULL, 30, 33)",
+          "ALTER TABLE kw RENAME COLUMN IF EXISTS c1 TO c2, RENAME COLUMN IF EXISTS nope TO nope2",
+          "UPDATE kw SET c2 = 31 WHERE id = 3",
+          "CREATE OR REPLACE TABLE kw2 (PRIMARY KEY (id)) SELECT id, y FROM kw WHERE id <= 2",
+          "INSERT INTO kw2 VALUES (9, 2030)");
+      List<JsonNode> d = run.await(7);
+      assertThat(afters(d)).containsExactly(
+          "{\"id\":1,\"d\":\"2024-01-02\",\"y\":2024}",
+          "{\"id\":2,\"d\":\"2024-01-03\",\"y\":2025}",
+          "{\"id\":3,\"d\":null,\"y\":null,\"c1\":30,\"c3\":33}",
+          "{\"id\":3,\"d\":null,\"y\":null,\"c2\":31,\"c3\":33}",
+          "{\"id\":1,\"y\":2024}",
+          "{\"id\":2,\"y\":2025}",
+          "{\"id\":9,\"y\":2030}");
+      assertThat(d.get(4).at("/source/table").asText()).isEqualTo("kw2");
+      assertThat(d.get(4).at("/source/gtid").asText()).as("the CREATE TABLE … SELECT rows in one transaction")
+          .isEqualTo(d.get(5).at("/source/gtid").asText());
     }
   }
 

@@ -76,7 +76,8 @@ class MySqlTypesGoldenIT {
         c_enum enum('sad','ok','happy'), c_set set('a','b','c','d') CHARACTER SET latin1,
         c_date date, c_time time(6), c_time0 time, c_datetime datetime(6), c_datetime0 datetime, c_datetime3 datetime(3),
         c_timestamp timestamp(6) NULL, c_year year,
-        c_json json, c_point point, c_geometry geometry, c_time2 time(2), c_time3 time(3)
+        c_json json, c_point point, c_geometry geometry, c_time2 time(2), c_time3 time(3),
+        c_enum_emoji enum('🚀','ok','naïve') CHARACTER SET utf8mb4, c_set_emoji set('🚀','b') CHARACTER SET utf8mb4
       ) DEFAULT CHARSET=utf8mb4""";
 
   static final String[] ROWS = {
@@ -90,7 +91,7 @@ class MySqlTypesGoldenIT {
       '2024-02-29', '10:20:30.123456', '838:59:59', '2024-01-15 10:20:30.123456', '2024-01-15 10:20:30', '2024-01-15 10:20:30.1',
       '2024-01-15 10:20:30.5', 2024,
       '{"b": 1, "a": [1, 2.5, "x"]}', ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('LINESTRING(0 0,1 1)'),
-      '10:20:30.12', '-10:20:30.123')""",
+      '10:20:30.12', '-10:20:30.123', 'ok', 'b')""",
     """
     INSERT INTO all_types VALUES (2,
       -128, 255, -32768, 65535, -8388608, 16777215, -2147483648, 4294967295,
@@ -102,7 +103,7 @@ class MySqlTypesGoldenIT {
       '1000-01-01', '00:00:00', '00:00:00', '1000-01-01 00:00:00', '9999-12-31 23:59:59', '2024-01-15 10:20:30.999',
       '1970-01-01 05:30:01', 1901,
       '[]', ST_GeomFromText('POINT(-1.5 0)'), ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'),
-      '00:00:00', '-00:00:00.001')""",
+      '00:00:00', '-00:00:00.001', '🚀', '🚀,b')""",
     """
     INSERT INTO all_types (id) VALUES (3)""",
     """
@@ -124,6 +125,17 @@ class MySqlTypesGoldenIT {
     """
     INSERT INTO all_types (id, c_time, c_time0, c_time2, c_time3)
       VALUES (8, '-00:00:00.000001', '-838:59:59', '-00:00:00.01', '23:59:59.999')""",
+    // issue 10, finding 16: proleptic Gregorian dates in October 1582 (the Julian/Gregorian switch skips
+    // 1582-10-05 … 14), before it, and in year 0; finding 18: SRIDs and members outside the BMP
+    """
+    INSERT INTO all_types (id, c_date, c_datetime, c_datetime0, c_datetime3, c_point, c_geometry, c_enum_emoji,
+        c_set_emoji)
+      VALUES (9, '1582-10-10', '1582-10-05 12:00:00.5', '1582-10-14 23:59:59', '0100-03-01 00:00:00.001',
+        ST_GeomFromText('POINT(3 4)', 3857), ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))', 4326), '🚀', '🚀,b')""",
+    """
+    INSERT INTO all_types (id, c_date, c_datetime, c_datetime0, c_datetime3, c_enum_emoji, c_set_emoji)
+      VALUES (10, '0000-01-01', '0001-01-01 00:00:00.000001', '1000-02-28 23:59:59', '1582-10-15 00:00:00',
+        'naïve', '')""",
   };
 
   /** Rows whose JSON column holds the JSON literal null (row 3's is SQL NULL): listed in json_null, per row id. */
@@ -238,7 +250,11 @@ class MySqlTypesGoldenIT {
   void shouldDescribeTheColumnsFromInformationSchemaAsTheTableMapDoes() throws Exception {
     try (Connection c = MariaDbServer.shared().connect(DB)) {
       List<MySqlColumn> fromSchema = MySqlColumn.fromInformationSchema(c, DB, "all_types");
-      assertThat(fromSchema).containsExactlyElementsOf(tableMapColumns);
+      // the server describes ENUM/SET members in utf8mb3: an emoji member reads '?' there, never in the TABLE_MAP
+      List<MySqlColumn> described = tableMapColumns.stream().map(col -> new MySqlColumn(col.name(), col.kind(),
+          col.unsigned(), col.length(), col.charset(), col.labels().stream().map(l -> l.replace("🚀", "?")).toList()))
+          .toList();
+      assertThat(fromSchema).containsExactlyElementsOf(described);
     }
     assertThat(tableMapColumns).extracting(MySqlColumn::kind).contains(MySqlColumn.Kind.JSON_TEXT);
   }

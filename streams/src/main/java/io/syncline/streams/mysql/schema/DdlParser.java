@@ -32,19 +32,25 @@ public final class DdlParser {
       "ENCRYPTION_KEY_ID", "IETF_QUOTES", "INSERT_METHOD", "DATA", "INDEX", "TABLESPACE", "STORAGE", "CONNECTION",
       "UNION", "ANALYZE", "CHECK", "OPTIMIZE", "REBUILD", "REPAIR", "REMOVE", "COALESCE", "REORGANIZE", "EXCHANGE",
       "TRUNCATE", "DISCARD", "IMPORT", "PARTITION", "SECONDARY_ENGINE", "SECONDARY_ENGINE_ATTRIBUTE",
-      "ENGINE_ATTRIBUTE", "VALIDATION", "WITHOUT", "WITH", "COMPRESSION", "PASSWORD", "AUTOEXTEND_SIZE");
+      "ENGINE_ATTRIBUTE", "VALIDATION", "WITHOUT", "WITH", "COMPRESSION", "PASSWORD", "AUTOEXTEND_SIZE",
+      "SECONDARY_LOAD", "SECONDARY_UNLOAD", "SEQUENCE", "START");
 
-  /** Words after ADD / DROP that name an index, constraint or partition (no effect on the columns). */
-  private static final Set<String> INDEX_WORDS = Set.of("INDEX", "KEY", "UNIQUE", "FULLTEXT", "SPATIAL", "FOREIGN",
-      "PARTITION", "PERIOD", "VECTOR");
+  /**
+   * Reserved words (never a column name unquoted) that start an index or key element: after them
+   * comes its name, which may be any non-reserved keyword ({@code INDEX date (d)}, {@code KEY year (y)}).
+   */
+  private static final Set<String> KEY_WORDS = Set.of("INDEX", "KEY", "UNIQUE", "FULLTEXT", "SPATIAL", "FOREIGN");
 
-  private final List<Token> tokens;
+  /** Words that, followed by PARTITION (or PARTITIONING), start a partition operation: the whole rest of the statement. */
+  private static final Set<String> PARTITION_OPERATIONS = Set.of("ADD", "DROP", "TRUNCATE", "ANALYZE", "CHECK",
+      "OPTIMIZE", "REBUILD", "REPAIR", "COALESCE", "REORGANIZE", "EXCHANGE", "DISCARD", "IMPORT", "REMOVE", "CONVERT");
+
+  private final TokenCursor in;
   private final String defaultDatabase;
-  private int pos;
   private TableName current;
 
-  private DdlParser(String sql, String defaultDatabase) {
-    this.tokens = DdlTokenizer.tokenize(sql);
+  private DdlParser(String sql, String defaultDatabase, ServerVersion server) {
+    this.in = new TokenCursor(DdlTokenizer.tokenize(sql, server));
     this.defaultDatabase = defaultDatabase == null || defaultDatabase.isEmpty() ? null : defaultDatabase;
   }
 
@@ -54,7 +60,16 @@ public final class DdlParser {
    * @param defaultDatabase the database unqualified names belong to (the QUERY event's), may be null
    */
   public static List<SchemaChange> parse(String sql, String defaultDatabase) {
-    return new DdlParser(sql, defaultDatabase).statement();
+    return parse(sql, defaultDatabase, ServerVersion.MARIADB_11_4);
+  }
+
+  /**
+   * The changes {@code sql} makes as {@code server} runs it (its executable comments).
+   *
+   * @param defaultDatabase the database unqualified names belong to (the QUERY event's), may be null
+   */
+  public static List<SchemaChange> parse(String sql, String defaultDatabase, ServerVersion server) {
+    return new DdlParser(sql, defaultDatabase, server).statement();
   }
 
   /** Thrown inside the parser when the statement's effect cannot be read. */
@@ -66,23 +81,23 @@ public final class DdlParser {
 
   private List<SchemaChange> statement() {
     try {
-      if (accept("CREATE")) {
+      if (in.accept("CREATE")) {
         return create();
       }
-      if (accept("ALTER")) {
+      if (in.accept("ALTER")) {
         return alter();
       }
-      if (accept("RENAME")) {
-        return accept("TABLE") || accept("TABLES") ? renameTables() : List.of();
+      if (in.accept("RENAME")) {
+        return in.accept("TABLE") || in.accept("TABLES") ? renameTables() : List.of();
       }
-      if (accept("DROP")) {
+      if (in.accept("DROP")) {
         return drop();
       }
       return List.of();
     } catch (NotUnderstoodException e) {
       return List.of(new SchemaChange.NotUnderstood(current, e.getMessage()));
     } catch (RuntimeException e) {
-      return List.of(new SchemaChange.NotUnderstood(current, "unreadable at '" + near() + "': " + e.getMessage()));
+      return List.of(new SchemaChange.NotUnderstood(current, "unreadable at '" + in.near() + "': " + e.getMessage()));
     }
   }
 
@@ -90,32 +105,32 @@ public final class DdlParser {
 
   private List<SchemaChange> create() {
     boolean replace = false;
-    if (accept("OR")) {
+    if (in.accept("OR")) {
       expect("REPLACE");
       replace = true;
     }
-    if (accept("DATABASE") || accept("SCHEMA")) {
+    if (in.accept("DATABASE") || in.accept("SCHEMA")) {
       ifExists("NOT");
       String db = identifier();
       String charset = databaseCharset();
       return charset == null ? List.of() : List.of(new SchemaChange.DatabaseCharset(db, charset));
     }
-    if (accept("TEMPORARY")) {
+    if (in.accept("TEMPORARY")) {
       return List.of(); // temporary tables are never in a row binlog
     }
-    if (!accept("TABLE")) {
+    if (!in.accept("TABLE")) {
       return List.of();
     }
     boolean ifNotExists = ifExists("NOT");
     current = tableName();
-    if (accept("LIKE")) {
+    if (in.accept("LIKE")) {
       return List.of(new SchemaChange.CreateTableLike(current, tableName(), ifNotExists, replace));
     }
-    if (!peek().isSymbol('(')) {
+    if (!in.peek().isSymbol('(')) {
       throw new NotUnderstoodException("CREATE TABLE without a column list (… SELECT) does not say the columns");
     }
-    next();
-    if (accept("LIKE")) {
+    in.next();
+    if (in.accept("LIKE")) {
       TableName source = tableName();
       expectSymbol(')');
       return List.of(new SchemaChange.CreateTableLike(current, source, ifNotExists, replace));
@@ -128,17 +143,17 @@ public final class DdlParser {
         ColumnDefinition c = columnDefinition(primaryKey);
         columns.add(c);
       }
-    } while (acceptSymbol(','));
+    } while (in.acceptSymbol(','));
     expectSymbol(')');
     String[] charset = new String[2];
-    while (peek().type() != Type.END) {
-      if (peek().is("SELECT") || peek().is("AS") || peek().is("IGNORE") || peek().is("REPLACE")) {
+    while (in.peek().type() != Type.END) {
+      if (in.peek().is("SELECT") || in.peek().is("AS") || in.peek().is("IGNORE") || in.peek().is("REPLACE")) {
         throw new NotUnderstoodException("CREATE TABLE … SELECT adds the columns of a query");
       }
-      if (peek().is("PARTITION")) {
+      if (in.peek().is("PARTITION")) {
         break;
       }
-      if (peek().is("WITH") && peekAt(1).is("SYSTEM")) {
+      if (in.peek().is("WITH") && in.peekAt(1).is("SYSTEM")) {
         throw new NotUnderstoodException("system-versioned tables have hidden row_start/row_end columns");
       }
       if (!charsetOption(charset)) {
@@ -151,28 +166,28 @@ public final class DdlParser {
 
   /** A table-level element (key, constraint, check, period); false when it is a column. */
   private boolean tableElement(List<String> jsonChecks, List<String> primaryKey) {
-    Token t = peek();
+    Token t = in.peek();
     if (t.type() != Type.WORD) {
       return false;
     }
     String w = t.text().toUpperCase(Locale.ROOT);
     if (w.equals("CONSTRAINT")) {
-      next();
-      if (!peek().is("PRIMARY") && !peek().is("UNIQUE") && !peek().is("FOREIGN") && !peek().is("CHECK")) {
+      in.next();
+      if (!in.peek().is("PRIMARY") && !in.peek().is("UNIQUE") && !in.peek().is("FOREIGN") && !in.peek().is("CHECK")) {
         identifier(); // the constraint's name
       }
       return tableElement(jsonChecks, primaryKey) || failNotUnderstood("CONSTRAINT of an unknown kind");
     }
-    if (w.equals("PRIMARY") && peekAt(1).is("KEY")) {
-      next();
-      next();
+    if (w.equals("PRIMARY") && in.peekAt(1).is("KEY")) {
+      in.next();
+      in.next();
       primaryKey.clear();
       primaryKey.addAll(keyColumns());
       skipElement();
       return true;
     }
-    if (w.equals("CHECK") && peekAt(1).isSymbol('(')) {
-      next();
+    if (w.equals("CHECK") && in.peekAt(1).isSymbol('(')) {
+      in.next();
       String json = jsonCheck();
       if (json != null) {
         jsonChecks.add(json);
@@ -180,16 +195,34 @@ public final class DdlParser {
       skipElement();
       return true;
     }
-    if ((INDEX_WORDS.contains(w) && !w.equals("VECTOR")) && !(peekAt(1).isSymbol(',') || peekAt(1).isSymbol(')'))
-        && !isTypeWord(peekAt(1))) {
+    if (isKeyElement()) {
       skipElement();
       return true;
     }
     return false;
   }
 
-  private static boolean isTypeWord(Token t) {
-    return t.type() == Type.WORD && TYPE_WORDS.contains(t.text().toLowerCase(Locale.ROOT));
+  /**
+   * An index, key or period element starts here: a reserved key word; {@code PERIOD FOR};
+   * {@code VECTOR INDEX|KEY} (PERIOD and VECTOR are not reserved: {@code period INT} is a column).
+   */
+  private boolean isKeyElement() {
+    Token t = in.peek();
+    if (t.type() != Type.WORD) {
+      return false;
+    }
+    String w = t.text().toUpperCase(Locale.ROOT);
+    return KEY_WORDS.contains(w)
+        || (w.equals("PERIOD") && in.peekAt(1).is("FOR"))
+        || (w.equals("VECTOR") && (in.peekAt(1).is("INDEX") || in.peekAt(1).is("KEY")));
+  }
+
+  /** A partition operation starts here ({@code DROP PARTITION p0, p1}, {@code REMOVE PARTITIONING}, …). */
+  private boolean isPartitionOperation() {
+    Token t = in.peek();
+    return t.type() == Type.WORD && PARTITION_OPERATIONS.contains(t.text().toUpperCase(Locale.ROOT))
+        && (in.peekAt(1).is("PARTITION") || in.peekAt(1).is("PARTITIONING")
+            || (t.is("CONVERT") && in.peekAt(1).is("TABLE")));
   }
 
   private static final Set<String> TYPE_WORDS = Set.of("tinyint", "smallint", "mediumint", "middleint", "int",
@@ -208,7 +241,7 @@ public final class DdlParser {
   /** {@code name type [attributes]}. */
   private ColumnDefinition columnDefinition(List<String> primaryKey) {
     String name = identifier();
-    String type = peek().type() == Type.WORD ? next().text().toLowerCase(Locale.ROOT) : null;
+    String type = in.peek().type() == Type.WORD ? in.next().text().toLowerCase(Locale.ROOT) : null;
     if (type == null) {
       throw new NotUnderstoodException("column " + name + " has no type");
     }
@@ -227,12 +260,12 @@ public final class DdlParser {
       case "dec", "numeric", "fixed" -> type = "decimal";
       case "float4" -> type = "float";
       case "float8", "real" -> type = "double";
-      case "double" -> accept("PRECISION");
-      case "character" -> type = accept("VARYING") ? "varchar" : "char";
-      case "char" -> type = accept("VARYING") ? "varchar" : "char";
+      case "double" -> in.accept("PRECISION");
+      case "character" -> type = in.accept("VARYING") ? "varchar" : "char";
+      case "char" -> type = in.accept("VARYING") ? "varchar" : "char";
       case "varchar2" -> type = "varchar";
       case "nchar" -> {
-        type = accept("VARCHAR") || accept("VARYING") ? "varchar" : "char";
+        type = in.accept("VARCHAR") || in.accept("VARYING") ? "varchar" : "char";
         impliedCharset = "utf8mb3";
       }
       case "nvarchar" -> {
@@ -240,9 +273,9 @@ public final class DdlParser {
         impliedCharset = "utf8mb3";
       }
       case "national" -> {
-        if (accept("CHAR") || accept("CHARACTER")) {
-          type = accept("VARYING") ? "varchar" : "char";
-        } else if (accept("VARCHAR")) {
+        if (in.accept("CHAR") || in.accept("CHARACTER")) {
+          type = in.accept("VARYING") ? "varchar" : "char";
+        } else if (in.accept("VARCHAR")) {
           type = "varchar";
         } else {
           throw new NotUnderstoodException("column " + name + ": NATIONAL without CHAR/VARCHAR");
@@ -250,12 +283,12 @@ public final class DdlParser {
         impliedCharset = "utf8mb3";
       }
       case "long" -> {
-        if (accept("VARBINARY")) {
+        if (in.accept("VARBINARY")) {
           type = "mediumblob";
         } else {
-          if (!accept("VARCHAR")) {
-            accept("CHAR");
-            accept("VARYING");
+          if (!in.accept("VARCHAR")) {
+            in.accept("CHAR");
+            in.accept("VARYING");
           }
           type = "mediumtext";
         }
@@ -267,26 +300,26 @@ public final class DdlParser {
     }
     List<String> args = new ArrayList<>();
     List<String> labels = new ArrayList<>();
-    if (acceptSymbol('(')) {
+    if (in.acceptSymbol('(')) {
       if (type.equals("enum") || type.equals("set")) {
         do {
-          Token label = next();
-          if (label.type() == Type.WORD && peek().type() == Type.STRING) {
-            label = next(); // a charset introducer: _utf8mb4'x'
+          Token label = in.next();
+          if (label.type() == Type.WORD && in.peek().type() == Type.STRING) {
+            label = in.next(); // a charset introducer: _utf8mb4'x'
           }
           if (label.type() != Type.STRING) {
             throw new NotUnderstoodException("column " + name + ": " + type + " member is not a string");
           }
           labels.add(label.text());
-        } while (acceptSymbol(','));
+        } while (in.acceptSymbol(','));
       } else {
         do {
-          Token number = next();
+          Token number = in.next();
           if (number.type() != Type.NUMBER) {
             throw new NotUnderstoodException("column " + name + ": type arguments must be numbers");
           }
           args.add(number.text());
-        } while (acceptSymbol(','));
+        } while (in.acceptSymbol(','));
       }
       expectSymbol(')');
     }
@@ -295,50 +328,50 @@ public final class DdlParser {
     boolean binaryAttribute = false;
     boolean json = false;
     while (true) {
-      Token t = peek();
+      Token t = in.peek();
       if (t.type() == Type.END || t.isSymbol(',') || t.isSymbol(')') || t.is("FIRST") || t.is("AFTER")) {
         break;
       }
       if (t.is("UNSIGNED") || t.is("ZEROFILL")) {
-        next();
+        in.next();
         unsigned = true;
       } else if (t.is("SIGNED")) {
-        next();
+        in.next();
       } else if (t.is("BINARY")) {
-        next();
+        in.next();
         binaryAttribute = true;
       } else if (t.is("ASCII")) {
-        next();
+        in.next();
         charset = "latin1";
       } else if (t.is("UNICODE")) {
-        next();
+        in.next();
         charset = "ucs2";
       } else if (t.is("BYTE")) {
-        next();
+        in.next();
         charset = "binary";
-      } else if (t.is("CHARACTER") && peekAt(1).is("SET") || t.is("CHARSET")) {
-        next();
-        accept("SET");
+      } else if (t.is("CHARACTER") && in.peekAt(1).is("SET") || t.is("CHARSET")) {
+        in.next();
+        in.accept("SET");
         charset = CharsetNames.normalise(word());
       } else if (t.is("COLLATE")) {
-        next();
+        in.next();
         collation = word().toLowerCase(Locale.ROOT);
-      } else if (t.is("PRIMARY") || (t.is("KEY") && !peekAt(-1).is("UNIQUE"))) {
-        next();
-        accept("KEY");
+      } else if (t.is("PRIMARY") || (t.is("KEY") && !in.peekAt(-1).is("UNIQUE"))) {
+        in.next();
+        in.accept("KEY");
         primaryKey.clear();
         primaryKey.add(name);
-      } else if (t.is("CHECK") && peekAt(1).isSymbol('(')) {
-        next();
+      } else if (t.is("CHECK") && in.peekAt(1).isSymbol('(')) {
+        in.next();
         String checked = jsonCheck();
         json |= name.equalsIgnoreCase(checked);
-      } else if (t.is("DEFAULT") || (t.is("ON") && peekAt(1).is("UPDATE"))) {
-        if (next().is("ON")) {
-          next();
+      } else if (t.is("DEFAULT") || (t.is("ON") && in.peekAt(1).is("UPDATE"))) {
+        if (in.next().is("ON")) {
+          in.next();
         }
         skipExpression();
       } else if (t.is("COMMENT") || t.is("COLUMN_FORMAT") || t.is("STORAGE") || t.is("SRID")) {
-        next();
+        in.next();
         skipOne();
       } else if (t.is("COMPRESSED")) {
         throw new NotUnderstoodException("column " + name + " is COMPRESSED (its binlog encoding differs)");
@@ -365,12 +398,12 @@ public final class DdlParser {
   private String jsonCheck() {
     expectSymbol('(');
     String column = null;
-    if (peek().is("json_valid") && peekAt(1).isSymbol('(') && peekAt(3).isSymbol(')') && peekAt(4).isSymbol(')')) {
-      next();
-      next();
+    if (in.peek().is("json_valid") && in.peekAt(1).isSymbol('(') && in.peekAt(3).isSymbol(')') && in.peekAt(4).isSymbol(')')) {
+      in.next();
+      in.next();
       column = identifier();
-      next();
-      next();
+      in.next();
+      in.next();
       return column;
     }
     skipUntilClose();
@@ -379,54 +412,55 @@ public final class DdlParser {
 
   /** {@code (a, b(10) DESC, …)} of a key. */
   private List<String> keyColumns() {
-    if (peek().is("USING")) {
-      next();
-      next();
+    if (in.peek().is("USING")) {
+      in.next();
+      in.next();
     }
     expectSymbol('(');
     List<String> cols = new ArrayList<>();
     do {
       cols.add(identifier());
-      if (peek().isSymbol('(')) {
-        next();
+      if (in.peek().isSymbol('(')) {
+        in.next();
         skipUntilClose();
       }
-      if (!accept("ASC")) {
-        accept("DESC");
+      if (!in.accept("ASC")) {
+        in.accept("DESC");
       }
-    } while (acceptSymbol(','));
+    } while (in.acceptSymbol(','));
     expectSymbol(')');
     return cols;
   }
 
   /** {@code [DEFAULT] CHARACTER SET [=] x}, {@code [DEFAULT] CHARSET [=] x}, {@code [DEFAULT] COLLATE [=] x}. */
   private boolean charsetOption(String[] out) {
-    int mark = pos;
-    accept("DEFAULT");
-    boolean characterSet = peek().is("CHARACTER") && peekAt(1).is("SET");
+    int mark = in.position();
+    in.accept("DEFAULT");
+    boolean characterSet = in.peek().is("CHARACTER") && in.peekAt(1).is("SET");
     if (characterSet) {
-      pos += 2;
+      in.next();
+      in.next();
     }
-    if (characterSet || accept("CHARSET")) {
-      acceptSymbol('=');
+    if (characterSet || in.accept("CHARSET")) {
+      in.acceptSymbol('=');
       out[0] = CharsetNames.normalise(word());
       return true;
     }
-    if (accept("COLLATE")) {
-      acceptSymbol('=');
+    if (in.accept("COLLATE")) {
+      in.acceptSymbol('=');
       out[1] = word().toLowerCase(Locale.ROOT);
       if (out[0] == null) {
         out[0] = CharsetNames.ofCollation(out[1]);
       }
       return true;
     }
-    pos = mark;
+    in.reset(mark);
     return false;
   }
 
   private String databaseCharset() {
     String[] charset = new String[2];
-    while (peek().type() != Type.END) {
+    while (in.peek().type() != Type.END) {
       if (!charsetOption(charset)) {
         skipOne();
       }
@@ -437,30 +471,37 @@ public final class DdlParser {
   // ---------------------------------------------------------------- ALTER
 
   private List<SchemaChange> alter() {
-    accept("ONLINE");
-    accept("OFFLINE");
-    accept("IGNORE");
-    if (accept("DATABASE") || accept("SCHEMA")) {
-      String db = peek().type() == Type.QUOTED || (peek().type() == Type.WORD && !isOptionStart(peek()))
+    in.accept("ONLINE");
+    in.accept("OFFLINE");
+    in.accept("IGNORE");
+    if (in.accept("DATABASE") || in.accept("SCHEMA")) {
+      String db = in.peek().type() == Type.QUOTED || (in.peek().type() == Type.WORD && !isOptionStart(in.peek()))
           ? identifier() : defaultDatabase;
       String charset = databaseCharset();
       return charset == null || db == null ? List.of() : List.of(new SchemaChange.DatabaseCharset(db, charset));
     }
-    if (!accept("TABLE")) {
+    if (!in.accept("TABLE")) {
       return List.of();
     }
     ifExists("");
     current = tableName();
     waitOption();
     List<AlterSpec> specs = new ArrayList<>();
-    if (peek().type() == Type.END) {
+    if (in.peek().type() == Type.END) {
       return List.of(new SchemaChange.AlterTable(current, specs));
     }
     do {
+      if (isPartitionOperation() || in.peek().is("PARTITION") || in.peek().is("ORDER")) {
+        // the rest of the statement: partition names and definitions, or ORDER BY's column list
+        while (!in.atEnd()) {
+          skipOne();
+        }
+        break;
+      }
       alterSpec(specs);
-    } while (acceptSymbol(','));
-    if (peek().type() != Type.END && !peek().is("PARTITION")) {
-      throw new NotUnderstoodException("unexpected '" + near() + "' after an ALTER TABLE specification");
+    } while (in.acceptSymbol(','));
+    if (in.peek().type() != Type.END && !in.peek().is("PARTITION")) {
+      throw new NotUnderstoodException("unexpected '" + in.near() + "' after an ALTER TABLE specification");
     }
     return List.of(new SchemaChange.AlterTable(current, specs));
   }
@@ -471,32 +512,31 @@ public final class DdlParser {
   }
 
   private void alterSpec(List<AlterSpec> specs) {
-    Token t = peek();
-    if (accept("ADD")) {
-      if (accept("COLUMN")) {
+    Token t = in.peek();
+    if (in.accept("ADD")) {
+      if (in.accept("COLUMN")) {
         addColumns(specs);
-      } else if (peek().is("PRIMARY") || peek().is("CONSTRAINT") || peek().is("CHECK")
-          || (peek().type() == Type.WORD && INDEX_WORDS.contains(peek().text().toUpperCase(Locale.ROOT))
-              && !peekAt(1).isSymbol(',') && !isTypeWord(peekAt(1)) && !peekAt(1).isSymbol(')'))) {
+      } else if (in.peek().is("PRIMARY") || in.peek().is("CONSTRAINT") || in.peek().is("CHECK")
+          || isKeyElement()) {
         List<String> json = new ArrayList<>();
         List<String> pk = new ArrayList<>();
-        if (peek().is("CONSTRAINT") && (peekAt(1).is("IF") || peekAt(2).is("IF"))) {
-          next();
-          if (!accept("IF")) {
+        if (in.peek().is("CONSTRAINT") && (in.peekAt(1).is("IF") || in.peekAt(2).is("IF"))) {
+          in.next();
+          if (!in.accept("IF")) {
             identifier();
             expect("IF");
           }
           expect("NOT");
           expect("EXISTS");
-          if (!peek().is("PRIMARY") && !peek().is("UNIQUE") && !peek().is("FOREIGN") && !peek().is("CHECK")) {
+          if (!in.peek().is("PRIMARY") && !in.peek().is("UNIQUE") && !in.peek().is("FOREIGN") && !in.peek().is("CHECK")) {
             identifier();
           }
         }
-        if (accept("IF")) {
+        if (in.accept("IF")) {
           expect("NOT");
           expect("EXISTS");
         }
-        boolean primary = peek().is("PRIMARY") || (peek().is("CONSTRAINT") && (peekAt(1).is("PRIMARY") || peekAt(2).is("PRIMARY")));
+        boolean primary = in.peek().is("PRIMARY") || (in.peek().is("CONSTRAINT") && (in.peekAt(1).is("PRIMARY") || in.peekAt(2).is("PRIMARY")));
         tableElement(json, pk);
         if (primary) {
           specs.add(new AlterSpec.AddPrimaryKey(pk));
@@ -505,69 +545,67 @@ public final class DdlParser {
       } else {
         addColumns(specs);
       }
-    } else if (accept("DROP")) {
-      if (accept("PRIMARY")) {
+    } else if (in.accept("DROP")) {
+      if (in.accept("PRIMARY")) {
         expect("KEY");
         specs.add(new AlterSpec.DropPrimaryKey());
-      } else if (peek().type() == Type.WORD && (INDEX_WORDS.contains(peek().text().toUpperCase(Locale.ROOT))
-          || peek().is("CONSTRAINT") || peek().is("CHECK") || peek().is("SYSTEM"))
-          && !peekAt(1).isSymbol(',') && peekAt(1).type() != Type.END) {
-        if (peek().is("SYSTEM")) {
-          throw new NotUnderstoodException("DROP SYSTEM VERSIONING removes hidden columns");
-        }
-        skipElement();
+      } else if (in.peek().is("SYSTEM") && in.peekAt(1).is("VERSIONING")) {
+        throw new NotUnderstoodException("DROP SYSTEM VERSIONING removes hidden columns");
+      } else if (isKeyElement() || in.peek().is("CONSTRAINT") || in.peek().is("CHECK")) {
+        skipElement(); // an index, key, foreign key, constraint, check or period
       } else {
-        accept("COLUMN");
+        in.accept("COLUMN");
         boolean ifExists = ifExists("");
         specs.add(new AlterSpec.DropColumn(identifier(), ifExists));
-        if (!accept("RESTRICT")) {
-          accept("CASCADE");
+        if (!in.accept("RESTRICT")) {
+          in.accept("CASCADE");
         }
       }
-    } else if (accept("MODIFY")) {
-      accept("COLUMN");
+    } else if (in.accept("MODIFY")) {
+      in.accept("COLUMN");
       boolean ifExists = ifExists("");
       ColumnDefinition c = columnDefinition(new ArrayList<>());
       specs.add(new AlterSpec.ChangeColumn(c.name(), c, position(), ifExists));
-    } else if (accept("CHANGE")) {
-      accept("COLUMN");
+    } else if (in.accept("CHANGE")) {
+      in.accept("COLUMN");
       boolean ifExists = ifExists("");
       String old = identifier();
       ColumnDefinition c = columnDefinition(new ArrayList<>());
       specs.add(new AlterSpec.ChangeColumn(old, c, position(), ifExists));
-    } else if (accept("RENAME")) {
-      if (accept("COLUMN")) {
+    } else if (in.accept("RENAME")) {
+      if (in.accept("COLUMN")) {
+        boolean ifExists = ifExists("");
         String from = identifier();
         expect("TO");
-        specs.add(new AlterSpec.RenameColumn(from, identifier()));
-      } else if (accept("INDEX") || accept("KEY")) {
+        specs.add(new AlterSpec.RenameColumn(from, identifier(), ifExists));
+      } else if (in.accept("INDEX") || in.accept("KEY")) {
         skipElement();
       } else {
-        if (!accept("TO")) {
-          accept("AS");
+        if (!in.accept("TO")) {
+          in.accept("AS");
         }
         specs.add(new AlterSpec.RenameTo(tableName()));
       }
-    } else if (accept("ALTER")) {
-      if (accept("INDEX") || accept("KEY") || accept("CHECK") || accept("CONSTRAINT")) {
+    } else if (in.accept("ALTER")) {
+      if (in.accept("INDEX") || in.accept("KEY") || in.accept("CHECK") || in.accept("CONSTRAINT")) {
         skipElement();
         return;
       }
-      accept("COLUMN");
+      in.accept("COLUMN");
       ifExists("");
       identifier();
-      if (accept("SET")) {
-        if (accept("DEFAULT")) {
+      if (in.accept("SET")) {
+        if (in.accept("DEFAULT")) {
           skipExpression();
-        } else if (!accept("VISIBLE") && !accept("INVISIBLE")) {
-          throw new NotUnderstoodException("ALTER COLUMN … SET " + near());
+        } else if (!in.accept("VISIBLE") && !in.accept("INVISIBLE")) {
+          throw new NotUnderstoodException("ALTER COLUMN … SET " + in.near());
         }
-      } else if (accept("DROP")) {
+      } else if (in.accept("DROP")) {
         expect("DEFAULT");
       } else {
-        throw new NotUnderstoodException("ALTER COLUMN … " + near());
+        throw new NotUnderstoodException("ALTER COLUMN … " + in.near());
       }
-    } else if (accept("CONVERT")) {
+    } else if (in.accept("CONVERT")) {
       expect("TO");
       String[] charset = new String[2];
       if (!charsetOption(charset)) {
@@ -584,18 +622,18 @@ public final class DdlParser {
       charsetOption(charset);
       specs.add(new AlterSpec.DefaultCharset(charset[0], charset[1]));
     } else if (t.type() == Type.WORD && NEUTRAL_ALTER.contains(t.text().toUpperCase(Locale.ROOT))) {
-      if ((t.is("WITH") || t.is("WITHOUT")) && peekAt(1).is("SYSTEM")) {
+      if ((t.is("WITH") || t.is("WITHOUT")) && in.peekAt(1).is("SYSTEM")) {
         throw new NotUnderstoodException("system versioning adds or removes hidden columns");
       }
       skipElement();
     } else {
-      throw new NotUnderstoodException("ALTER TABLE specification '" + near() + "'");
+      throw new NotUnderstoodException("ALTER TABLE specification '" + in.near() + "'");
     }
   }
 
   private void addColumns(List<AlterSpec> specs) {
     boolean ifNotExists = ifExists("NOT");
-    if (acceptSymbol('(')) {
+    if (in.acceptSymbol('(')) {
       do {
         List<String> pk = new ArrayList<>();
         if (tableElement(new ArrayList<>(), pk)) {
@@ -609,7 +647,7 @@ public final class DdlParser {
         if (!pk.isEmpty()) {
           specs.add(new AlterSpec.AddPrimaryKey(pk));
         }
-      } while (acceptSymbol(','));
+      } while (in.acceptSymbol(','));
       expectSymbol(')');
     } else {
       List<String> pk = new ArrayList<>();
@@ -622,10 +660,10 @@ public final class DdlParser {
   }
 
   private ColumnPosition position() {
-    if (accept("FIRST")) {
+    if (in.accept("FIRST")) {
       return new ColumnPosition(true, null);
     }
-    if (accept("AFTER")) {
+    if (in.accept("AFTER")) {
       return new ColumnPosition(false, identifier());
     }
     return ColumnPosition.END;
@@ -642,19 +680,19 @@ public final class DdlParser {
       waitOption();
       expect("TO");
       out.add(new SchemaChange.RenameTable(from, tableName()));
-    } while (acceptSymbol(','));
+    } while (in.acceptSymbol(','));
     return out;
   }
 
   private List<SchemaChange> drop() {
-    if (accept("DATABASE") || accept("SCHEMA")) {
+    if (in.accept("DATABASE") || in.accept("SCHEMA")) {
       ifExists("");
       return List.of(new SchemaChange.DropDatabase(identifier()));
     }
-    if (accept("TEMPORARY")) {
+    if (in.accept("TEMPORARY")) {
       return List.of();
     }
-    if (!accept("TABLE") && !accept("TABLES")) {
+    if (!in.accept("TABLE") && !in.accept("TABLES")) {
       return List.of();
     }
     ifExists("");
@@ -663,7 +701,7 @@ public final class DdlParser {
       TableName name = tableName();
       current = name;
       out.add(new SchemaChange.DropTable(name));
-    } while (acceptSymbol(','));
+    } while (in.acceptSymbol(','));
     return out;
   }
 
@@ -671,12 +709,12 @@ public final class DdlParser {
 
   /** {@code IF [NOT] EXISTS} ({@code not} = "NOT" or ""); true when present. */
   private boolean ifExists(String not) {
-    if (peek().is("IF") && (not.isEmpty() ? peekAt(1).is("EXISTS") : peekAt(1).is(not) && peekAt(2).is("EXISTS"))) {
-      next();
+    if (in.peek().is("IF") && (not.isEmpty() ? in.peekAt(1).is("EXISTS") : in.peekAt(1).is(not) && in.peekAt(2).is("EXISTS"))) {
+      in.next();
       if (!not.isEmpty()) {
-        next();
+        in.next();
       }
-      next();
+      in.next();
       return true;
     }
     return false;
@@ -684,18 +722,18 @@ public final class DdlParser {
 
   /** MariaDB's {@code WAIT n} / {@code NOWAIT}. */
   private void waitOption() {
-    if (accept("NOWAIT")) {
+    if (in.accept("NOWAIT")) {
       return;
     }
-    if (peek().is("WAIT") && peekAt(1).type() == Type.NUMBER) {
-      next();
-      next();
+    if (in.peek().is("WAIT") && in.peekAt(1).type() == Type.NUMBER) {
+      in.next();
+      in.next();
     }
   }
 
   private TableName tableName() {
     String first = identifier();
-    if (acceptSymbol('.')) {
+    if (in.acceptSymbol('.')) {
       return new TableName(first, identifier());
     }
     if (defaultDatabase == null) {
@@ -705,7 +743,7 @@ public final class DdlParser {
   }
 
   private String identifier() {
-    Token t = next();
+    Token t = in.next();
     if (t.type() == Type.QUOTED || t.type() == Type.WORD || (t.type() == Type.STRING && t.text().length() > 0)) {
       return t.text();
     }
@@ -714,7 +752,7 @@ public final class DdlParser {
 
   /** A charset or collation name (a word, a quoted name or a string). */
   private String word() {
-    Token t = next();
+    Token t = in.next();
     if (t.type() == Type.END || t.type() == Type.SYMBOL) {
       throw new NotUnderstoodException("expected a character set or collation name");
     }
@@ -723,35 +761,35 @@ public final class DdlParser {
 
   /** Skips one value of DEFAULT / ON UPDATE: a literal, a signed number, a function call or a parenthesised expression. */
   private void skipExpression() {
-    Token t = next();
+    Token t = in.next();
     if (t.isSymbol('(')) {
       skipUntilClose();
       return;
     }
     if (t.isSymbol('-') || t.isSymbol('+')) {
-      next();
+      in.next();
       return;
     }
-    if (t.type() == Type.WORD && peek().type() == Type.STRING) {
-      next(); // _utf8mb4'x', x'0f', b'01', N'x'
+    if (t.type() == Type.WORD && in.peek().type() == Type.STRING) {
+      in.next(); // _utf8mb4'x', x'0f', b'01', N'x'
       return;
     }
-    if (t.type() == Type.WORD && peek().isSymbol('(')) {
-      next();
+    if (t.type() == Type.WORD && in.peek().isSymbol('(')) {
+      in.next();
       skipUntilClose();
     }
   }
 
   /** Skips one token, or a whole parenthesised group. */
   private void skipOne() {
-    if (next().isSymbol('(')) {
+    if (in.next().isSymbol('(')) {
       skipUntilClose();
     }
   }
 
   /** Skips to the ',' or ')' that ends the current element (not consumed). */
   private void skipElement() {
-    while (peek().type() != Type.END && !peek().isSymbol(',') && !peek().isSymbol(')')) {
+    while (in.peek().type() != Type.END && !in.peek().isSymbol(',') && !in.peek().isSymbol(')')) {
       skipOne();
     }
   }
@@ -760,7 +798,7 @@ public final class DdlParser {
   private void skipUntilClose() {
     int depth = 1;
     while (depth > 0) {
-      Token t = next();
+      Token t = in.next();
       if (t.type() == Type.END) {
         throw new NotUnderstoodException("unbalanced parentheses");
       }
@@ -772,56 +810,15 @@ public final class DdlParser {
     }
   }
 
-  private Token peek() {
-    return tokens.get(pos);
-  }
-
-  private Token peekAt(int ahead) {
-    int i = pos + ahead;
-    return i < 0 ? new Token(Type.END, "", 0) : tokens.get(Math.min(i, tokens.size() - 1));
-  }
-
-  private Token next() {
-    Token t = tokens.get(pos);
-    if (t.type() != Type.END) {
-      pos++;
-    }
-    return t;
-  }
-
-  private boolean accept(String word) {
-    if (peek().is(word)) {
-      pos++;
-      return true;
-    }
-    return false;
-  }
-
-  private boolean acceptSymbol(char c) {
-    if (peek().isSymbol(c)) {
-      pos++;
-      return true;
-    }
-    return false;
-  }
-
   private void expect(String word) {
-    if (!accept(word)) {
-      throw new NotUnderstoodException("expected " + word + " at '" + near() + "'");
+    if (!in.accept(word)) {
+      throw new NotUnderstoodException("expected " + word + " at '" + in.near() + "'");
     }
   }
 
   private void expectSymbol(char c) {
-    if (!acceptSymbol(c)) {
-      throw new NotUnderstoodException("expected '" + c + "' at '" + near() + "'");
+    if (!in.acceptSymbol(c)) {
+      throw new NotUnderstoodException("expected '" + c + "' at '" + in.near() + "'");
     }
-  }
-
-  private String near() {
-    StringBuilder b = new StringBuilder();
-    for (int i = pos; i < Math.min(tokens.size() - 1, pos + 4); i++) {
-      b.append(i > pos ? " " : "").append(tokens.get(i).text());
-    }
-    return b.length() == 0 ? "end of statement" : b.toString();
   }
 }

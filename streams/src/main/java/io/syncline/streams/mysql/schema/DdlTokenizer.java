@@ -6,9 +6,11 @@ import java.util.List;
 /**
  * Splits a MySQL/MariaDB statement into tokens: words, {@code `quoted`} identifiers, strings
  * ({@code '…'} and {@code "…"}, with doubled quotes and backslash escapes), numbers and single
- * symbols. Comments ({@code -- }, {@code #}, {@code /* … *}{@code /}) are dropped; the content of
- * executable comments ({@code /*!50100 … *}{@code /}, {@code /*M!100000 … *}{@code /}) is kept,
- * as the server runs it.
+ * symbols. Comments ({@code -- }, {@code #}, {@code /* … *}{@code /}) are dropped. The content of an
+ * executable comment ({@code /*! … *}{@code /}, {@code /*!50100 … *}{@code /}, {@code /*M!100100 … *}{@code /})
+ * is kept where the server that wrote the statement ran it ({@link ServerVersion#runs}) and dropped
+ * where it did not: MariaDB and MySQL read the version as the lexers of their sources do (MariaDB:
+ * five or six digits; MySQL: five, or six followed by a space).
  */
 final class DdlTokenizer {
 
@@ -28,7 +30,13 @@ final class DdlTokenizer {
 
   private DdlTokenizer() {}
 
+  /** Tokens of {@code sql} as MariaDB 11.4 reads it. */
   static List<Token> tokenize(String sql) {
+    return tokenize(sql, ServerVersion.MARIADB_11_4);
+  }
+
+  /** Tokens of {@code sql} as {@code server} reads it. */
+  static List<Token> tokenize(String sql, ServerVersion server) {
     List<Token> out = new ArrayList<>();
     int i = 0;
     int n = sql.length();
@@ -44,12 +52,24 @@ final class DdlTokenizer {
         }
       } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
         int body = i + 2;
-        if (body < n && sql.charAt(body) == '!' || sql.startsWith("M!", body)) {
-          i = body + (sql.charAt(body) == '!' ? 1 : 2);
-          while (i < n && Character.isDigit(sql.charAt(i))) {
-            i++;
+        boolean maria = sql.startsWith("M!", body);
+        if (maria || (body < n && sql.charAt(body) == '!')) {
+          int digits = body + (maria ? 2 : 1);
+          int count = 0;
+          while (count < 7 && digits + count < n && Character.isDigit(sql.charAt(digits + count))) {
+            count++;
           }
-          executableComments++;
+          int length = count < 5 ? 0
+              : count >= 6 && (server.mariaDb() || digits + 6 >= n || Character.isWhitespace(sql.charAt(digits + 6))) ? 6
+              : 5;
+          long version = length == 0 ? -1 : Long.parseLong(sql.substring(digits, digits + length));
+          if (server.runs(maria, version)) {
+            i = digits + length;
+            executableComments++;
+          } else {
+            int end = sql.indexOf("*/", digits);
+            i = end < 0 ? n : end + 2;
+          }
         } else {
           int end = sql.indexOf("*/", body);
           i = end < 0 ? n : end + 2;

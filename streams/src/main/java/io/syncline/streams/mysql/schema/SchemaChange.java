@@ -65,7 +65,7 @@ public sealed interface SchemaChange {
     record ChangeColumn(String column, ColumnDefinition definition, ColumnPosition position, boolean ifExists)
         implements AlterSpec {}
 
-    record RenameColumn(String from, String to) implements AlterSpec {}
+    record RenameColumn(String from, String to, boolean ifExists) implements AlterSpec {}
 
     record RenameTo(TableName to) implements AlterSpec {}
 

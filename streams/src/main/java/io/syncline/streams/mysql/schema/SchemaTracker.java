@@ -33,7 +33,10 @@ import org.slf4j.LoggerFactory;
  *       table with no definition yet gets one recorded from {@code SHOW CREATE TABLE}, at the
  *       server's current binlog position (index 0: it holds before the events there).
  *   <li>{@link #onStatement}: a DDL statement read from the binlog is applied and recorded, once:
- *       statements read again after a restart are recognised by their position.
+ *       statements read again after a restart are recognised by their position. A statement on a
+ *       captured table that {@link DdlParser} cannot read is not guessed at: the table's definition
+ *       is read again from the server ({@code SHOW CREATE TABLE}) and recorded as holding from the
+ *       end of the statement.
  *   <li>A statement older than a table's recorded definition is not applied to that table (the
  *       definition already contains it).
  * </ul>
@@ -57,17 +60,28 @@ public final class SchemaTracker {
     ServerInfo info();
   }
 
-  /** Server facts read once at start. */
-  public record ServerInfo(boolean mariaDb, String serverCharset, Map<String, String> databaseCharsets) {}
+  /**
+   * Server facts read once at start.
+   *
+   * @param fullRowMetadata {@code binlog_row_metadata = FULL}: the binlog names the columns and ENUM/SET members
+   */
+  public record ServerInfo(ServerVersion version, String serverCharset, Map<String, String> databaseCharsets,
+      boolean fullRowMetadata) {
+    public boolean mariaDb() {
+      return version.mariaDb();
+    }
+  }
 
   private final MySqlSourceSettings settings;
   private final SchemaHistoryStore store;
   private final Server server;
   private final Map<TableName, BinlogPosition> knownFrom = new HashMap<>();
   private final Set<String> recordedStatements = new HashSet<>();
+  private final Set<String> recordedDefinitions = new HashSet<>(); // table@file:offset
   private final List<SchemaHistoryEntry> ahead = new ArrayList<>();
   private Schemas schemas;
-  private boolean mariaDb = true;
+  private ServerVersion serverVersion = ServerVersion.MARIADB_11_4;
+  private boolean fullRowMetadata;
   private long lastSequence;
 
   public SchemaTracker(MySqlSourceSettings settings, SchemaHistoryStore store, Server server) {
@@ -82,7 +96,12 @@ public final class SchemaTracker {
 
   /** True on MariaDB (JSON is LONGTEXT there). */
   public boolean mariaDb() {
-    return mariaDb;
+    return serverVersion.mariaDb();
+  }
+
+  /** The server's kind and version (which executable comments it runs); known once started. */
+  public ServerVersion serverVersion() {
+    return serverVersion;
   }
 
   /**
@@ -91,7 +110,8 @@ public final class SchemaTracker {
    */
   public void start(BinlogPosition from, Collection<TableName> included) {
     ServerInfo info = server.info();
-    mariaDb = info.mariaDb();
+    serverVersion = info.version();
+    fullRowMetadata = info.fullRowMetadata();
     schemas = new Schemas(info.serverCharset());
     info.databaseCharsets().forEach(schemas::setDatabaseCharset);
     List<SchemaHistoryEntry> entries = new ArrayList<>(store.load(settings.name()));
@@ -102,6 +122,11 @@ public final class SchemaTracker {
       lastSequence = Math.max(lastSequence, e.sequence());
       if (!e.isRecordedDefinition()) {
         recordedStatements.add(key(e.position()));
+      } else {
+        TableName defined = definedTable(e);
+        if (defined != null) {
+          recordedDefinitions.add(defined.qualified() + "@" + key(e.position()));
+        }
       }
       if (e.position().compareTo(mark) < 0) {
         replay(e);
@@ -161,43 +186,84 @@ public final class SchemaTracker {
   }
 
   /**
-   * A statement read from the binlog (a QUERY event that is not BEGIN/COMMIT).
+   * A statement read from the binlog (a QUERY event that is not a transaction's frame, a savepoint,
+   * XA or TRUNCATE).
    *
    * @param at its transaction's start with index {@link BinlogPosition#COMPLETE}
+   * @param after where the statement's effect holds from (index 0): the end of its event group, or
+   *     the start of the group for a statement inside a transaction (the CREATE TABLE of a
+   *     {@code CREATE TABLE … SELECT}, whose rows follow in the group)
    * @param defaultDatabase the event's default database (may be empty)
-   * @throws MySqlSourceException when it changes an included table in a way the parser cannot
-   *     read, or disagrees with the tracked definition
+   * @throws MySqlSourceException when it disagrees with the tracked definition, or changes a
+   *     captured table in a way neither the statement nor the server's definition of the table says
    */
-  public void onStatement(BinlogPosition at, String defaultDatabase, String sql) {
+  public void onStatement(BinlogPosition at, BinlogPosition after, String defaultDatabase, String sql) {
     String db = defaultDatabase == null || defaultDatabase.isEmpty() ? null : defaultDatabase;
-    List<SchemaChange> changes = DdlParser.parse(sql, db);
+    List<SchemaChange> changes = DdlParser.parse(sql, db, serverVersion);
     if (changes.isEmpty()) {
       return;
     }
     boolean relevant = false;
+    List<SchemaChange.NotUnderstood> reread = new ArrayList<>(0);
     for (SchemaChange c : changes) {
       if (c instanceof SchemaChange.NotUnderstood n) {
-        if (n.table() != null && (included(n.table()) || schemas.get(n.table()) != null)) {
-          throw new MySqlSourceException(Reason.DDL_NOT_UNDERSTOOD, "source '" + settings.name() + "': cannot tell what"
-              + " the DDL statement at " + at.display() + " does to the columns of " + n.table() + " (" + n.reason()
-              + "); decoding its rows with a guessed definition could put values under the wrong columns, so capture"
-              + " stopped. Fix: exclude the table (exclude-tables), or, if the statement does not change its columns,"
-              + " stop the source, delete its schema history (DELETE FROM schema_history WHERE source_name = '"
-              + settings.name() + "') and start it again: the current definitions are then recorded from the server.");
+        if (n.table() != null && tracked(n.table())) {
+          reread.add(n);
+        } else {
+          log.debug("source '{}': ignoring a statement at {} on a table not captured: {}", settings.name(),
+              at.display(), n.reason());
         }
-        log.debug("source '{}': ignoring a statement at {} on a table not captured: {}", settings.name(), at.display(),
-            n.reason());
       } else if (relevant(c)) {
         relevant = true;
       }
     }
-    if (!relevant) {
+    if (relevant) {
+      apply(changes, at, true);
+      if (recordedStatements.add(key(at))) {
+        append(at, db, sql);
+      }
+    }
+    for (SchemaChange.NotUnderstood n : reread) {
+      readAgain(n, at, after);
+    }
+  }
+
+  /**
+   * The definition of {@code n.table()} after a statement the parser could not read, from the
+   * server, recorded at {@code after}: once (a statement read again after a restart finds it in the
+   * history). The server shows the table as it is now: when reading lags and the table was altered
+   * again since, the later statements then do not fit it and capture stops naming the fix.
+   */
+  private void readAgain(SchemaChange.NotUnderstood n, BinlogPosition at, BinlogPosition after) {
+    TableName table = n.table();
+    BinlogPosition holds = new BinlogPosition(after.file(), after.offset(), 0, null);
+    if (recordedDefinitions.contains(table.qualified() + "@" + key(holds))) {
+      advance(holds);
       return;
     }
-    apply(changes, at, true);
-    if (recordedStatements.add(key(at))) {
-      append(at, db, sql);
+    log.warn("source '{}': cannot read what the DDL statement at {} does to {} ({}); reading its definition from the"
+        + " server instead (SHOW CREATE TABLE)", settings.name(), at.display(), table, n.reason());
+    String ddl = server.showCreateTable(table);
+    if (ddl == null) {
+      schemas.remove(table); // gone since: its rows, should any come, find no definition and say so
+      knownFrom.remove(table);
+      return;
     }
+    List<SchemaChange> definition = DdlParser.parse(ddl, table.database(), serverVersion);
+    if (definition.size() != 1 || !(definition.get(0) instanceof SchemaChange.CreateTable)) {
+      String why = definition.stream().filter(c -> c instanceof SchemaChange.NotUnderstood)
+          .map(c -> ((SchemaChange.NotUnderstood) c).reason()).findFirst().orElse("not a table definition");
+      throw new MySqlSourceException(Reason.DDL_NOT_UNDERSTOOD, "source '" + settings.name() + "': cannot tell what"
+          + " the DDL statement at " + at.display() + " does to the columns of " + table + " (" + n.reason()
+          + "), nor read its definition from the server (" + why + "); decoding its rows with a guessed definition"
+          + " could put values under the wrong columns, so capture stopped. Fix: exclude the table (exclude-tables),"
+          + " or turn on binlog_row_metadata = FULL and, if the statement does not change its columns, stop the"
+          + " source, delete its schema history (DELETE FROM schema_history WHERE source_name = '" + settings.name()
+          + "') and start it again.");
+    }
+    replay(append(holds, table.database(), ddl));
+    recordedDefinitions.add(table.qualified() + "@" + key(holds));
+    warnIfLabelsLost(table);
   }
 
   private boolean relevant(SchemaChange c) {
@@ -229,7 +295,7 @@ public final class SchemaTracker {
   }
 
   private void replay(SchemaHistoryEntry e) {
-    List<SchemaChange> changes = DdlParser.parse(e.ddl(), e.defaultDatabase());
+    List<SchemaChange> changes = DdlParser.parse(e.ddl(), e.defaultDatabase(), serverVersion);
     if (e.isRecordedDefinition()) {
       for (SchemaChange c : changes) {
         if (c instanceof SchemaChange.CreateTable t) {
@@ -247,7 +313,7 @@ public final class SchemaTracker {
   }
 
   private TableName definedTable(SchemaHistoryEntry e) {
-    List<SchemaChange> changes = DdlParser.parse(e.ddl(), e.defaultDatabase());
+    List<SchemaChange> changes = DdlParser.parse(e.ddl(), e.defaultDatabase(), serverVersion);
     return changes.size() == 1 && changes.get(0) instanceof SchemaChange.CreateTable t ? t.name() : null;
   }
 
@@ -324,9 +390,31 @@ public final class SchemaTracker {
       return false;
     }
     BinlogPosition now = server.currentPosition();
-    SchemaHistoryEntry e = append(new BinlogPosition(now.file(), now.offset(), 0, null), table.database(), ddl);
-    replay(e);
+    BinlogPosition holds = new BinlogPosition(now.file(), now.offset(), 0, null);
+    replay(append(holds, table.database(), ddl));
+    recordedDefinitions.add(table.qualified() + "@" + key(holds));
+    warnIfLabelsLost(table);
     return true;
+  }
+
+  /**
+   * The server describes ENUM and SET members in utf8mb3 ({@code SHOW CREATE TABLE},
+   * information_schema), so a member with a character outside the BMP reads as {@code ?}. Rows
+   * decoded with such a definition (no {@code binlog_row_metadata = FULL}) carry the {@code ?}.
+   */
+  private void warnIfLabelsLost(TableName table) {
+    TableSchema t = schemas.get(table);
+    if (t == null || fullRowMetadata) {
+      return;
+    }
+    for (ColumnDefinition c : t.columns()) {
+      if (c.labels().stream().anyMatch(l -> l.contains("?")) && c.charset() != null && c.charset().startsWith("utf8mb4")) {
+        log.warn("source '{}': the server describes the members of {}.{} in utf8mb3: a member with a character"
+            + " outside the BMP (an emoji) reads as '?' there, and so in the rows decoded with this definition."
+            + " Fix: SET GLOBAL binlog_row_metadata = 'FULL' (MariaDB 10.5+, MySQL 8.0.1+): the binlog then carries"
+            + " the members as they are", settings.name(), table, c.name());
+      }
+    }
   }
 
   private SchemaHistoryEntry append(BinlogPosition at, String defaultDatabase, String ddl) {
@@ -373,11 +461,11 @@ public final class SchemaTracker {
       @Override
       public ServerInfo info() {
         try (Connection c = MySqlCatalog.connect(settings); Statement s = c.createStatement()) {
-          boolean maria;
+          ServerVersion version;
           String charset;
           try (ResultSet rs = s.executeQuery("SELECT VERSION(), @@character_set_server")) {
             rs.next();
-            maria = rs.getString(1).toLowerCase(java.util.Locale.ROOT).contains("mariadb");
+            version = ServerVersion.of(rs.getString(1));
             charset = rs.getString(2);
           }
           Map<String, String> dbs = new HashMap<>();
@@ -388,7 +476,13 @@ public final class SchemaTracker {
               dbs.put(rs.getString(1), rs.getString(2));
             }
           }
-          return new ServerInfo(maria, charset, dbs);
+          boolean full;
+          try (ResultSet rs = s.executeQuery("SELECT @@GLOBAL.binlog_row_metadata")) {
+            full = rs.next() && "FULL".equalsIgnoreCase(rs.getString(1));
+          } catch (SQLException e) {
+            full = false; // a server before MariaDB 10.5 / MySQL 8.0.1 has no such setting
+          }
+          return new ServerInfo(version, charset, dbs, full);
         } catch (SQLException e) {
           throw failed("reading the server version and character sets", e);
         }

@@ -150,6 +150,9 @@ public final class Schemas {
       } else if (spec instanceof AlterSpec.RenameColumn rename) {
         int i = indexOf(columns, rename.from());
         if (i < 0) {
+          if (rename.ifExists()) {
+            continue;
+          }
           throw new InconsistentChange("column " + rename.from() + " of " + t.name() + " does not exist");
         }
         columns.set(i, columns.get(i).withName(rename.to()));

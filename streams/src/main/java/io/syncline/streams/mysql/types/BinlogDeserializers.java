@@ -20,9 +20,14 @@ import java.util.Map;
 /**
  * The binlog {@link EventDeserializer} whose row cells {@link MySqlValueConverters} expects: the
  * library's own, in {@code DATE_AND_TIME_AS_LONG_MICRO} and {@code CHAR_AND_BINARY_AS_BYTE_ARRAY}
- * modes, except that TIME(fsp) values are decoded as signed microseconds. The library (0.30.1)
- * reads the TIME2 format as unsigned and loses negative values; here its row deserializers are
- * subclassed to decode TIME2 as MySQL's {@code my_time_packed_from_binary} does.
+ * modes, except for two fixes of the library (0.30.1), made by subclassing its row deserializers:
+ * <ul>
+ *   <li>TIME(fsp) values are decoded as signed microseconds: the library reads the TIME2 format as
+ *       unsigned and loses negative values; decoded as MySQL's {@code my_time_packed_from_binary} does;</li>
+ *   <li>DATE and DATETIME fields become microseconds on the proleptic Gregorian calendar, MySQL's own
+ *       ({@link #civilMillis}): the library counts dates before 1582-10-15 on the Julian calendar, so
+ *       {@code 1582-10-10} came out as {@code 1582-10-20} and year 0 dates as null.</li>
+ * </ul>
  */
 public final class BinlogDeserializers {
 
@@ -61,6 +66,11 @@ public final class BinlogDeserializers {
     protected Serializable deserializeTimeV2(int meta, ByteArrayInputStream in) throws IOException {
       return timeV2Micros(meta, in);
     }
+
+    @Override
+    protected Long asUnixTime(int year, int month, int day, int hour, int minute, int second, int millis) {
+      return civilMillis(year, month, day, hour, minute, second, millis);
+    }
   }
 
   private static final class SignedTimeUpdateRows extends UpdateRowsEventDataDeserializer {
@@ -71,6 +81,11 @@ public final class BinlogDeserializers {
     @Override
     protected Serializable deserializeTimeV2(int meta, ByteArrayInputStream in) throws IOException {
       return timeV2Micros(meta, in);
+    }
+
+    @Override
+    protected Long asUnixTime(int year, int month, int day, int hour, int minute, int second, int millis) {
+      return civilMillis(year, month, day, hour, minute, second, millis);
     }
   }
 
@@ -83,6 +98,26 @@ public final class BinlogDeserializers {
     protected Serializable deserializeTimeV2(int meta, ByteArrayInputStream in) throws IOException {
       return timeV2Micros(meta, in);
     }
+
+    @Override
+    protected Long asUnixTime(int year, int month, int day, int hour, int minute, int second, int millis) {
+      return civilMillis(year, month, day, hour, minute, second, millis);
+    }
+  }
+
+  /**
+   * MySQL's date and time fields as milliseconds since 1970-01-01T00:00 on the proleptic Gregorian
+   * calendar, MySQL's own for every year 0000–9999; null for the zero date and dates with a zero
+   * month or day (as the library gives them). A day past the month's end, which
+   * {@code ALLOW_INVALID_DATES} lets the server store ({@code 2024-02-31}), runs on into the next
+   * month, as the library's arithmetic did.
+   */
+  public static Long civilMillis(int year, int month, int day, int hour, int minute, int second, int millis) {
+    if (month == 0 || day == 0) {
+      return null;
+    }
+    long days = java.time.LocalDate.of(year, month, 1).toEpochDay() + day - 1;
+    return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.syncline.streams.mysql.types;
 
-import com.github.shyiko.mysql.binlog.event.deserialization.WriteRowsEventDataDeserializer;
 import io.syncline.streams.mysql.types.MySqlColumn.Kind;
 import java.io.Serializable;
 import java.math.BigDecimal;
@@ -9,7 +8,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Snapshot reads in the binlog's shape: a {@code SELECT} of a column (text protocol, session with
@@ -21,11 +19,15 @@ import java.util.Map;
  * asks for another form:
  * <ul>
  *   <li>float: {@code c + 0e0}, the exact double (the server prints float with 6 digits only)</li>
- *   <li>bit, enum, set: {@code c + 0}, the number, bitmask or 1-based index the binlog carries</li>
+ *   <li>bit: {@code c + 0}, the number the binlog carries</li>
  *   <li>text: the column's own bytes (no conversion to the connection's character set), decoded by
  *       the converter with the column's charset, as for the binlog</li>
- *   <li>date and datetime: the library's own {@code asUnixTime} (its Julian fallback before
- *       1582-10-15 included); zero and partial-zero dates are null, as in the binlog</li>
+ *   <li>enum and set: the value's own bytes, its label(s) in the column's charset, read as text: the
+ *       labels the server describes a column with (information_schema, {@code SHOW CREATE TABLE})
+ *       are utf8mb3 and turn characters outside the BMP into {@code ?}; the binlog's TABLE_MAP has
+ *       them right</li>
+ *   <li>date and datetime: proleptic Gregorian microseconds ({@link BinlogDeserializers#civilMillis},
+ *       as the binlog's); zero and partial-zero dates are null, as in the binlog</li>
  *   <li>timestamp: read in UTC; the zero timestamp is 0, as in the binlog</li>
  *   <li>year: the zero year is 1900 (the library adds 1900 to the stored byte)</li>
  *   <li>MySQL's JSON type: the server's JSON text, converted as JSON text (the binlog has MySQL's
@@ -50,9 +52,9 @@ public final class JdbcCells {
   public static String selectExpression(MySqlColumn column) {
     String quoted = quote(column.name());
     return switch (column.kind()) {
-      case TEXT, BINARY, JSON_TEXT, GEOMETRY -> quoted;
+      case TEXT, BINARY, JSON_TEXT, GEOMETRY, ENUM, SET -> quoted;
       case FLOAT -> "CAST(" + quoted + " + 0e0 AS CHAR)";
-      case BIT, ENUM, SET -> "CAST(" + quoted + " + 0 AS CHAR)";
+      case BIT -> "CAST(" + quoted + " + 0 AS CHAR)";
       default -> "CAST(" + quoted + " AS CHAR)";
     };
   }
@@ -67,6 +69,10 @@ public final class JdbcCells {
     if (column.kind() == Kind.JSON) {
       // a SELECT returns MySQL's JSON as utf8mb4 JSON text, never its binary form
       return new MySqlColumn(column.name(), Kind.JSON_TEXT, false, 0, "utf8mb4", List.of());
+    }
+    if (column.kind() == Kind.ENUM || column.kind() == Kind.SET) {
+      // the label text itself ("" for enum's error value and the empty set, as the binlog's converter gives)
+      return new MySqlColumn(column.name(), Kind.TEXT, false, 0, column.charset(), List.of());
     }
     return column;
   }
@@ -83,9 +89,7 @@ public final class JdbcCells {
       case FLOAT -> b -> b == null ? null : (float) Double.parseDouble(ascii(b));
       case DOUBLE -> b -> b == null ? null : Double.parseDouble(ascii(b));
       case BIT -> b -> b == null ? null : BitSet.valueOf(new long[] {Long.parseUnsignedLong(ascii(b))});
-      case ENUM -> b -> b == null ? null : Integer.parseInt(ascii(b));
-      case SET -> b -> b == null ? null : Long.parseUnsignedLong(ascii(b));
-      case TEXT, BINARY, JSON, JSON_TEXT, GEOMETRY -> b -> b;
+      case TEXT, BINARY, JSON, JSON_TEXT, GEOMETRY, ENUM, SET -> b -> b;
       case DATE, DATETIME -> b -> b == null ? null : civilMicros(ascii(b), what);
       case TIMESTAMP -> b -> b == null ? null : timestampMicros(ascii(b), what);
       case TIME -> b -> b == null ? null : timeMicros(ascii(b), what);
@@ -105,24 +109,11 @@ public final class JdbcCells {
 
   // ---------------------------------------------------------------- dates and times
 
-  /** The library's date arithmetic, reached through its protected {@code asUnixTime}. */
-  private static final class LibraryCalendar extends WriteRowsEventDataDeserializer {
-    LibraryCalendar() {
-      super(Map.of());
-    }
-
-    Long micros(int year, int month, int day, int hour, int minute, int second, int micros) {
-      Long millis = asUnixTime(year, month, day, hour, minute, second, micros / 1000);
-      return millis == null ? null : millis * 1000 + micros % 1000;
-    }
-  }
-
-  private static final LibraryCalendar CALENDAR = new LibraryCalendar();
-
-  /** {@code YYYY-MM-DD[ HH:MM:SS[.f…]]} → the library's microseconds; null for zero dates. */
+  /** {@code YYYY-MM-DD[ HH:MM:SS[.f…]]} → the binlog's microseconds; null for zero dates. */
   static Long civilMicros(String text, String what) {
     int[] f = dateTimeFields(text, what);
-    return CALENDAR.micros(f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+    Long millis = BinlogDeserializers.civilMillis(f[0], f[1], f[2], f[3], f[4], f[5], f[6] / 1000);
+    return millis == null ? null : millis * 1000 + f[6] % 1000;
   }
 
   /** A TIMESTAMP read in UTC → microseconds since the epoch; the zero timestamp is 0. */

@@ -15,12 +15,9 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Calendar;
-import java.util.GregorianCalendar;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TimeZone;
 
 /**
  * The converters from mysql-binlog-connector-java row cells to the JSON value model, one per
@@ -36,9 +33,9 @@ import java.util.TimeZone;
  *   <li>char, varchar, text, binary, varbinary, blob, MariaDB JSON, geometry, MySQL JSON: {@code byte[]}</li>
  *   <li>enum: {@code Integer}, the 1-based index (0 for the empty error value); set: {@code Long} bitmask</li>
  *   <li>date: {@code Long}, microseconds since the epoch of that day's midnight UTC</li>
- *   <li>datetime: {@code Long}, microseconds since the epoch with the wall-clock value read as UTC</li>
- *   <li>(date and datetime before 1582-10-15 are counted on the Julian calendar by the library's
- *       {@code java.util.Calendar} fallback: converted back here, see {@code civil})</li>
+ *   <li>datetime: {@code Long}, microseconds since the epoch with the wall-clock value read as UTC
+ *       (both proleptic Gregorian for every year: {@link BinlogDeserializers} replaces the library's
+ *       Julian fallback before 1582-10-15)</li>
  *   <li>timestamp: {@code Long}, microseconds since the epoch (a real instant)</li>
  *   <li>time: {@code Long}, signed microseconds; the library alone drops the sign of negative TIME
  *       values (it reads TIME2 as unsigned), {@link BinlogDeserializers#create()} keeps it</li>
@@ -88,7 +85,7 @@ public final class MySqlValueConverters {
         BinlogValueConverter text = text(charsetFor(column, what), what);
         yield v -> JsonText.valueOf((String) text.convert(v));
       }
-      case GEOMETRY -> v -> wkb(expect(v, byte[].class, what), what);
+      case GEOMETRY -> v -> geometry(expect(v, byte[].class, what), what);
     };
   }
 
@@ -250,12 +247,18 @@ public final class MySqlValueConverters {
     }
   }
 
-  /** MySQL's internal geometry = 4-byte little-endian SRID + WKB; the WKB is kept (base64 in JSON), the SRID dropped. */
-  private static byte[] wkb(byte[] bytes, String what) {
+  /**
+   * MySQL's internal geometry = 4-byte little-endian SRID + OGC WKB → Debezium's geometry form,
+   * {@code {"wkb": "<base64 WKB>", "srid": n}} (SRID 0: none, as MySQL counts it).
+   */
+  private static JsonText geometry(byte[] bytes, String what) {
     if (bytes.length < 5) {
       throw new IllegalArgumentException("column " + what + ": geometry value shorter than SRID + WKB header");
     }
-    return Arrays.copyOfRange(bytes, 4, bytes.length);
+    long srid = Integer.toUnsignedLong((bytes[0] & 0xFF) | (bytes[1] & 0xFF) << 8 | (bytes[2] & 0xFF) << 16
+        | (bytes[3] & 0xFF) << 24);
+    return new JsonText("{\"wkb\":\"" + java.util.Base64.getEncoder().encodeToString(Arrays.copyOfRange(bytes, 4,
+        bytes.length)) + "\",\"srid\":" + srid + "}");
   }
 
   // ---------------------------------------------------------------- enum and set
@@ -306,30 +309,10 @@ public final class MySqlValueConverters {
     return out.toString();
   }
 
-  /** 1582-10-15T00:00Z, where the library's calendar switches from Julian to Gregorian. */
-  private static final long GREGORIAN_CUTOVER_MICROS = -12_219_292_800_000_000L;
-  private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
-
-  /**
-   * The wall-clock fields the library turned into {@code micros}. From 1582-10-15 on it counts
-   * proleptic Gregorian days; before, it uses {@code java.util.Calendar}, that is Julian dates, so
-   * those are read back with a Julian/Gregorian calendar (MySQL's own dates are proleptic
-   * Gregorian: the fields are MySQL's).
-   */
+  /** The wall-clock fields of {@code micros} (proleptic Gregorian, as {@link BinlogDeserializers#civilMillis} counts). */
   private static LocalDateTime civil(long micros, String what) {
-    long seconds = Math.floorDiv(micros, 1_000_000);
     try {
-      if (micros >= GREGORIAN_CUTOVER_MICROS) {
-        return LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
-      }
-      GregorianCalendar julian = new GregorianCalendar(UTC, Locale.ROOT);
-      julian.setTimeInMillis(seconds * 1000);
-      if (julian.get(Calendar.ERA) != GregorianCalendar.AD) {
-        throw new IllegalArgumentException("column " + what + ": a date before year 1");
-      }
-      return LocalDateTime.of(julian.get(Calendar.YEAR), julian.get(Calendar.MONTH) + 1,
-          julian.get(Calendar.DAY_OF_MONTH), julian.get(Calendar.HOUR_OF_DAY), julian.get(Calendar.MINUTE),
-          julian.get(Calendar.SECOND));
+      return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000), 0, ZoneOffset.UTC);
     } catch (java.time.DateTimeException e) {
       throw new IllegalArgumentException("column " + what + ": outside the range of dates");
     }

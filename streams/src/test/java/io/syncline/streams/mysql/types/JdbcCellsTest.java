@@ -36,6 +36,9 @@ class JdbcCellsTest {
     assertThat(value(Kind.TIME, false, "-838:59:59.999999")).isEqualTo("-838:59:59.999999");
     assertThat(value(Kind.TIME, false, "-00:00:00.010")).isEqualTo("-00:00:00.010000");
     assertThat(value(Kind.DATETIME, false, "1582-10-04 23:59:59.999999")).isEqualTo("1582-10-04T23:59:59.999999");
+    assertThat(value(Kind.DATETIME, false, "1582-10-10 12:00:00.5")).isEqualTo("1582-10-10T12:00:00.500000");
+    assertThat(value(Kind.DATE, false, "1582-10-14")).isEqualTo("1582-10-14");
+    assertThat(value(Kind.DATE, false, "0000-01-01")).isEqualTo("0000-01-01");
     assertThat(value(Kind.DATETIME, false, "2024-00-00 00:00:00")).isNull();
     assertThat(value(Kind.DATE, false, "0000-00-00")).isNull();
     assertThat(value(Kind.TIMESTAMP, false, "0000-00-00 00:00:00.000000")).isNull();
@@ -43,6 +46,20 @@ class JdbcCellsTest {
     assertThat(value(Kind.YEAR, false, "0000")).isEqualTo(0);
     assertThat(value(Kind.YEAR, false, "2155")).isEqualTo(2155);
     assertThat(value(Kind.BIT, false, "641")).isEqualTo("1010000001");
+  }
+
+  /** Issue 10, finding 18: the server describes enum labels in utf8mb3, so an emoji label read as '?'. */
+  @Test
+  void shouldReadEnumAndSetValuesAsTheirOwnLabelBytes() {
+    MySqlColumn mood = new MySqlColumn("mood", Kind.ENUM, false, 0, "utf8mb4", List.of("?", "ok"));
+    assertThat(JdbcCells.selectExpression(mood)).isEqualTo("`mood`");
+    Object cell = JdbcCells.readerFor(mood).read("🚀".getBytes(StandardCharsets.UTF_8));
+    assertThat(MySqlValueConverters.converterFor(JdbcCells.converterColumn(mood)).convert((java.io.Serializable) cell))
+        .isEqualTo("🚀");
+    MySqlColumn tags = new MySqlColumn("tags", Kind.SET, false, 0, "latin1", List.of("a", "é"));
+    cell = JdbcCells.readerFor(tags).read("a,é".getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(MySqlValueConverters.converterFor(JdbcCells.converterColumn(tags)).convert((java.io.Serializable) cell))
+        .isEqualTo("a,é");
   }
 
   @Test

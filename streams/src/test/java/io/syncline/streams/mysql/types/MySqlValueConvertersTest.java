@@ -12,12 +12,11 @@ import io.syncline.streams.mysql.types.MySqlColumn.Kind;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
+import java.time.LocalDate;
 import java.util.BitSet;
-import java.util.Calendar;
+
 import java.util.List;
-import java.util.TimeZone;
+
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,18 +51,9 @@ class MySqlValueConvertersTest {
   }
 
   /** What the library computes for a date/time (its UnixTime.from): proleptic from 1582-10-15, java.util.Calendar before. */
+  /** The cell {@link BinlogDeserializers} hands over for these fields. */
   private static long libraryMicros(int year, int month, int day, int hour, int minute, int second, int micros) {
-    LocalDateTime t = LocalDateTime.of(year, month, day, hour, minute, second);
-    long seconds;
-    if (t.isBefore(LocalDateTime.of(1582, 10, 15, 0, 0))) {
-      Calendar c = Calendar.getInstance(TimeZone.getTimeZone("UTC"));
-      c.clear();
-      c.set(year, month - 1, day, hour, minute, second);
-      seconds = c.getTimeInMillis() / 1000;
-    } else {
-      seconds = t.toEpochSecond(ZoneOffset.UTC);
-    }
-    return seconds * 1_000_000 + micros;
+    return BinlogDeserializers.civilMillis(year, month, day, hour, minute, second, micros / 1000) * 1000 + micros % 1000;
   }
 
   // ---------------------------------------------------------------- integers
@@ -200,13 +190,33 @@ class MySqlValueConvertersTest {
     assertThat(convert(col(Kind.DATE), libraryMicros(1582, 10, 15, 0, 0, 0, 0))).isEqualTo("1582-10-15");
   }
 
+  /**
+   * Issue 10, finding 16: MySQL's dates are proleptic Gregorian in every year; the library counted
+   * those before 1582-10-15 on the Julian calendar, so 1582-10-05 … 1582-10-14 came out ten days
+   * later and year 0 dates as null.
+   */
   @Test
-  void shouldUndoTheLibrarysJulianCalendarBefore1582() {
+  void shouldKeepProlepticGregorianDatesInEveryYear() {
+    assertThat(convert(col(Kind.DATE), libraryMicros(1582, 10, 10, 0, 0, 0, 0))).isEqualTo("1582-10-10");
+    assertThat(convert(col(Kind.DATE), libraryMicros(1582, 10, 5, 0, 0, 0, 0))).isEqualTo("1582-10-05");
+    assertThat(convert(col(Kind.DATE), libraryMicros(1582, 10, 14, 0, 0, 0, 0))).isEqualTo("1582-10-14");
     assertThat(convert(col(Kind.DATE), libraryMicros(1582, 10, 4, 0, 0, 0, 0))).isEqualTo("1582-10-04");
     assertThat(convert(col(Kind.DATE), libraryMicros(1000, 1, 1, 0, 0, 0, 0))).isEqualTo("1000-01-01");
+    assertThat(convert(col(Kind.DATE), libraryMicros(100, 3, 1, 0, 0, 0, 0))).isEqualTo("0100-03-01");
     assertThat(convert(col(Kind.DATE), libraryMicros(1, 1, 1, 0, 0, 0, 0))).isEqualTo("0001-01-01");
+    assertThat(convert(col(Kind.DATE), libraryMicros(0, 1, 1, 0, 0, 0, 0))).isEqualTo("0000-01-01");
     assertThat(convert(col(Kind.DATETIME), libraryMicros(1000, 3, 1, 23, 59, 59, 999_999)))
         .isEqualTo("1000-03-01T23:59:59.999999");
+    assertThat(convert(col(Kind.DATETIME), libraryMicros(1582, 10, 10, 12, 0, 0, 500_000)))
+        .isEqualTo("1582-10-10T12:00:00.500000");
+    for (LocalDate d = LocalDate.of(0, 1, 1); d.getYear() < 1600; d = d.plusDays(13)) {
+      assertThat(convert(col(Kind.DATE), libraryMicros(d.getYear(), d.getMonthValue(), d.getDayOfMonth(), 0, 0, 0, 0)))
+          .isEqualTo(String.format("%04d-%02d-%02d", d.getYear(), d.getMonthValue(), d.getDayOfMonth()));
+    }
+    assertThat(BinlogDeserializers.civilMillis(2024, 0, 0, 0, 0, 0, 0)).as("partial zero date").isNull();
+    assertThat(BinlogDeserializers.civilMillis(0, 0, 0, 0, 0, 0, 0)).as("zero date").isNull();
+    assertThat(BinlogDeserializers.civilMillis(2024, 2, 31, 0, 0, 0, 0)).as("ALLOW_INVALID_DATES runs on")
+        .isEqualTo(BinlogDeserializers.civilMillis(2024, 3, 2, 0, 0, 0, 0));
   }
 
   @Test
@@ -308,12 +318,17 @@ class MySqlValueConvertersTest {
     assertThatThrownBy(() -> col(Kind.INT).asJsonText()).hasMessageContaining("not a text column");
   }
 
+  /** Issue 10, finding 18: the SRID was dropped. Debezium's form: {"wkb": base64 WKB, "srid": n}. */
   @Test
-  void shouldWriteGeometryAsWkbWithoutTheSrid() {
+  void shouldWriteGeometryAsWkbWithItsSrid() {
     // SRID 4326 (little-endian) + WKB POINT(1 2)
     byte[] internal = bytes(0xE6, 0x10, 0, 0, 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0x40);
-    assertThat((byte[]) convert(col(Kind.GEOMETRY), internal))
-        .containsExactly(0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0x40);
+    assertThat(convert(col(Kind.GEOMETRY), internal))
+        .isEqualTo(new JsonText("{\"wkb\":\"AQEAAAAAAAAAAADwPwAAAAAAAABA\",\"srid\":4326}"));
+    internal[0] = 0;
+    internal[1] = 0;
+    assertThat(convert(col(Kind.GEOMETRY), internal))
+        .isEqualTo(new JsonText("{\"wkb\":\"AQEAAAAAAAAAAADwPwAAAAAAAABA\",\"srid\":0}"));
     assertThatThrownBy(() -> convert(new MySqlColumn("shape", Kind.GEOMETRY, false, 0, null, List.of()), bytes(0, 0, 0, 0)))
         .hasMessageContaining("shape");
   }
