@@ -163,46 +163,158 @@ public final class PgCatalog {
   }
 
   /**
-   * Makes sure the publication exists and publishes every table: creates it or adds missing tables
-   * when {@code create-publication} is on, else fails naming what is missing.
+   * Makes sure the publication exists and publishes every table, every change and every column:
+   * creates it or adds missing tables when {@code create-publication} is on, else fails naming what
+   * is missing; fails when it exists but would drop changes (its {@code publish} flags, partitioned
+   * tables published under their partitions' names, row filters, column lists), naming the fix.
    */
   public void ensurePublication(List<PgTable> tables) throws SQLException {
     String pub = settings.publicationName();
-    Boolean allTables = null;
-    try (PreparedStatement ps = conn.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
-      ps.setString(1, pub);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          allTables = rs.getBoolean(1);
-        }
-      }
-    }
-    if (allTables == null) {
+    int major = serverMajorVersion();
+    Set<String> partitioned = partitioned(tables);
+    Optional<Publication> existing = publication(major);
+    if (existing.isEmpty()) {
       requireCreate("publication '" + pub + "' does not exist");
       String list = String.join(", ", tables.stream().map(PgTable::quotedName).toList());
-      executePublication("CREATE PUBLICATION " + quoteIdent(pub) + " FOR TABLE " + list);
+      // a partitioned table's changes are published under its own name only with publish_via_partition_root
+      String with = partitioned.isEmpty() ? "" : " WITH (publish_via_partition_root = true)";
+      executePublication("CREATE PUBLICATION " + quoteIdent(pub) + " FOR TABLE " + list + with);
       log.info("source '{}': created publication {} for {} tables", settings.name(), pub, tables.size());
       return;
     }
-    if (allTables) {
-      return;
+    checkPublishes(existing.get(), partitioned);
+    if (!existing.get().allTables()) {
+      Set<String> published = new LinkedHashSet<>();
+      try (PreparedStatement ps = conn.prepareStatement(
+          "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
+        ps.setString(1, pub);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            published.add(rs.getString(1) + "." + rs.getString(2));
+          }
+        }
+      }
+      List<PgTable> missing = tables.stream().filter(t -> !published.contains(t.ref().qualifiedName())).toList();
+      if (!missing.isEmpty()) {
+        requireCreate("publication '" + pub + "' does not publish "
+            + missing.stream().map(t -> t.ref().qualifiedName()).toList());
+        executePublication("ALTER PUBLICATION " + quoteIdent(pub) + " ADD TABLE "
+            + String.join(", ", missing.stream().map(PgTable::quotedName).toList()));
+        log.info("source '{}': added {} tables to publication {}", settings.name(), missing.size(), pub);
+      }
     }
-    Set<String> published = new LinkedHashSet<>();
-    try (PreparedStatement ps = conn.prepareStatement(
-        "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
-      ps.setString(1, pub);
+    if (major >= 15) {
+      checkFiltersAndColumnLists(tables);
+    }
+  }
+
+  /**
+   * A publication's flags: which kinds of change it publishes, and whether a partitioned table's
+   * changes carry its own name ({@code publish_via_partition_root}) or their partition's.
+   */
+  record Publication(boolean allTables, boolean insert, boolean update, boolean delete, boolean truncate,
+      boolean viaRoot) {}
+
+  private Optional<Publication> publication(int major) throws SQLException {
+    // pubtruncate is PostgreSQL 11+, pubviaroot 13+: older servers have neither to turn off
+    String sql = "SELECT puballtables, pubinsert, pubupdate, pubdelete, "
+        + (major >= 11 ? "pubtruncate" : "true") + ", " + (major >= 13 ? "pubviaroot" : "false")
+        + " FROM pg_publication WHERE pubname = ?";
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      ps.setString(1, settings.publicationName());
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          published.add(rs.getString(1) + "." + rs.getString(2));
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new Publication(rs.getBoolean(1), rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4),
+            rs.getBoolean(5), rs.getBoolean(6)));
+      }
+    }
+  }
+
+  /** Fails when the publication leaves out a kind of change, or renames a partitioned table's changes. */
+  void checkPublishes(Publication p, Set<String> partitioned) {
+    String pub = settings.publicationName();
+    List<String> missing = new ArrayList<>();
+    if (!p.insert()) {
+      missing.add("insert");
+    }
+    if (!p.update()) {
+      missing.add("update");
+    }
+    if (!p.delete()) {
+      missing.add("delete");
+    }
+    if (!p.truncate()) {
+      missing.add("truncate");
+    }
+    if (!missing.isEmpty()) {
+      throw new PgSourceException(Reason.PUBLICATION, "source '" + settings.name() + "': publication '" + pub
+          + "' does not publish " + String.join(", ", missing) + ": every " + String.join(", ", missing).toUpperCase(java.util.Locale.ROOT)
+          + " of the captured tables would be lost. Fix: ALTER PUBLICATION " + quoteIdent(pub)
+          + " SET (publish = 'insert, update, delete, truncate');");
+    }
+    if (!partitioned.isEmpty() && !p.viaRoot()) {
+      throw new PgSourceException(Reason.PUBLICATION, "source '" + settings.name() + "': publication '" + pub
+          + "' publishes the changes of partitioned " + (partitioned.size() == 1 ? "table " : "tables ")
+          + String.join(", ", partitioned) + " under their partitions' names (publish_via_partition_root is off),"
+          + " so they would not be captured. Fix: ALTER PUBLICATION " + quoteIdent(pub)
+          + " SET (publish_via_partition_root = true);");
+    }
+  }
+
+  /** The partitioned tables among {@code tables}, as {@code schema.table}. */
+  private Set<String> partitioned(List<PgTable> tables) throws SQLException {
+    Set<String> out = new LinkedHashSet<>();
+    try (PreparedStatement ps = conn.prepareStatement("SELECT relkind FROM pg_class WHERE oid = ?::regclass")) {
+      for (PgTable t : tables) {
+        ps.setString(1, t.quotedName());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next() && "p".equals(rs.getString(1))) {
+            out.add(t.ref().qualifiedName());
+          }
         }
       }
     }
-    List<PgTable> missing = tables.stream().filter(t -> !published.contains(t.ref().qualifiedName())).toList();
-    if (!missing.isEmpty()) {
-      requireCreate("publication '" + pub + "' does not publish " + missing.stream().map(t -> t.ref().qualifiedName()).toList());
-      executePublication("ALTER PUBLICATION " + quoteIdent(pub) + " ADD TABLE "
-          + String.join(", ", missing.stream().map(PgTable::quotedName).toList()));
-      log.info("source '{}': added {} tables to publication {}", settings.name(), missing.size(), pub);
+    return out;
+  }
+
+  /**
+   * Fails when the publication has a row filter or a column list on a captured table (PostgreSQL
+   * 15+): the rows it filters out, and the columns it leaves out, would never be captured, while the
+   * snapshot reads them all.
+   */
+  private void checkFiltersAndColumnLists(List<PgTable> tables) throws SQLException {
+    Set<String> captured = new LinkedHashSet<>();
+    tables.forEach(t -> captured.add(t.ref().qualifiedName()));
+    String pub = settings.publicationName();
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT n.nspname, c.relname, pg_get_expr(pr.prqual, pr.prrelid),"
+            + " (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum) FROM pg_attribute a"
+            + "   WHERE a.attrelid = pr.prrelid AND a.attnum = ANY(pr.prattrs))"
+            + " FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid"
+            + " JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE p.pubname = ? AND (pr.prqual IS NOT NULL OR pr.prattrs IS NOT NULL) ORDER BY 1, 2")) {
+      ps.setString(1, pub);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String qualified = rs.getString(1) + "." + rs.getString(2);
+          if (!captured.contains(qualified)) {
+            continue;
+          }
+          String filter = rs.getString(3);
+          String columns = rs.getString(4);
+          String quoted = quoteIdent(rs.getString(1)) + "." + quoteIdent(rs.getString(2));
+          String what = filter != null
+              ? "a row filter on " + qualified + " (WHERE " + filter + "): rows it leaves out, and updates that move a"
+                  + " row out of it, would never be captured as they are"
+              : "a column list on " + qualified + " (" + columns + "): the other columns would be missing from every"
+                  + " streamed change, while the snapshot reads them";
+          throw new PgSourceException(Reason.PUBLICATION, "source '" + settings.name() + "': publication '" + pub
+              + "' has " + what + ". Fix: publish the whole table: ALTER PUBLICATION " + quoteIdent(pub)
+              + " DROP TABLE " + quoted + "; ALTER PUBLICATION " + quoteIdent(pub) + " ADD TABLE " + quoted + ";");
+        }
+      }
     }
   }
 
