@@ -49,6 +49,12 @@ public final class PgConnector {
     // snapshot reads take ResultSet.getString: it must be the server's text form, never pgjdbc's
     // rendering of a binary value, so both paths feed the same converters
     PGProperty.BINARY_TRANSFER.set(p, false);
+    if (!replication && !settings.serverTimeout().isZero()) {
+      // a query without an answer (a dead network, a frozen peer) fails instead of waiting forever; not on
+      // replication connections: creating a slot waits for running transactions, and the stream is watched
+      // by the session (server-timeout while reading)
+      PGProperty.SOCKET_TIMEOUT.set(p, (int) Math.max(1, (settings.serverTimeout().toMillis() + 999) / 1000));
+    }
     if (replication) {
       PGProperty.REPLICATION.set(p, "database");
       PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
@@ -67,6 +73,11 @@ public final class PgConnector {
     String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":"
         + settings.port() + "/" + settings.database() + ")";
     String msg = e.getMessage() == null ? "" : e.getMessage();
+    if (timedOut(e)) {
+      return new PgSourceException(Reason.UNREACHABLE, where + ": no answer from PostgreSQL at " + settings.host() + ":"
+          + settings.port() + " within server-timeout (" + settings.serverTimeout().toSeconds()
+          + " s): the network or the server is gone. Reconnecting.", e);
+    }
     return switch (state) {
       case "28P01" -> new PgSourceException(Reason.WRONG_PASSWORD, where
           + ": PostgreSQL rejected the password of user '" + settings.user()
@@ -87,6 +98,15 @@ public final class PgConnector {
               + ":" + settings.port() + " (" + msg + "). Fix: check 'host'/'port' and that the server is running.", e)
           : new PgSourceException(Reason.OTHER, where + ": " + msg, e);
     };
+  }
+
+  static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public PgSourceSettings settings() {

@@ -19,6 +19,8 @@ public final class PgSourceException extends RuntimeException implements io.sync
     PUBLICATION,
     SLOT_IN_USE,
     SLOT_MISMATCH,
+    /** The server invalidated the replication slot (its WAL removed): changes were lost, the slot must be dropped. */
+    SLOT_LOST,
     /** The signal table of incremental snapshots is missing, malformed or not writable. */
     SIGNAL_TABLE,
     OTHER

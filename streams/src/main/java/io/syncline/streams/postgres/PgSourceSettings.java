@@ -17,6 +17,11 @@ import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
  * @param include {@code schema.table} patterns ({@code *} and {@code ?} wildcards) of tables to capture
  * @param exclude patterns removed from what {@code include} matched
  * @param incrementalSnapshot signal table and chunk size of incremental snapshots (docs/incremental-snapshots.md)
+ * @param serverTimeout how long the source waits for the server: the replication stream fails when
+ *     nothing arrived for this long while it was read (heartbeats keep an idle stream talking), and
+ *     a query of the other connections when its answer takes this long; zero: wait forever
+ * @param tableDiscoveryInterval how often the running source looks for new tables that match
+ *     {@code include}; zero: only at start
  */
 public record PgSourceSettings(
     String name,
@@ -37,6 +42,8 @@ public record PgSourceSettings(
     Duration heartbeatInterval,
     Duration idleEmitInterval,
     Duration connectTimeout,
+    Duration serverTimeout,
+    Duration tableDiscoveryInterval,
     io.syncline.streams.snapshot.SnapshotSettings snapshot,
     IncrementalSnapshotSettings incrementalSnapshot) {
 
@@ -73,6 +80,15 @@ public record PgSourceSettings(
     incrementalSnapshot = incrementalSnapshot == null ? IncrementalSnapshotSettings.OFF : incrementalSnapshot;
     if (snapshotFetchSize <= 0 || maxBatchSize <= 0) {
       throw invalid(name, "snapshot-fetch-size/max-batch-size", "must be positive");
+    }
+    if (serverTimeout.isNegative() || tableDiscoveryInterval.isNegative()) {
+      throw invalid(name, "server-timeout/table-discovery-interval", "must not be negative");
+    }
+    if (!serverTimeout.isZero() && !heartbeatInterval.isZero()
+        && serverTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+      throw invalid(name, "server-timeout", "(" + serverTimeout.toMillis() + " ms) must be at least twice"
+          + " 'heartbeat-interval' (" + heartbeatInterval.toMillis() + " ms): an idle stream hears from the server once"
+          + " per heartbeat");
     }
   }
 
@@ -112,6 +128,8 @@ public record PgSourceSettings(
           c.getDuration("heartbeat-interval"),
           c.getDuration("idle-emit-interval"),
           c.getDuration("connect-timeout"),
+          c.getDuration("server-timeout"),
+          c.getDuration("table-discovery-interval"),
           snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("PostgreSQL source configuration: " + e.getMessage(), e);
