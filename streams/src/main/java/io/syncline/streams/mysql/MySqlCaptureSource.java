@@ -208,6 +208,7 @@ public final class MySqlCaptureSource implements CaptureSource {
     client.setEventDeserializer(BinlogDeserializers.create());
     client.setHeartbeatInterval(settings.heartbeatInterval().toMillis());
     client.setKeepAlive(false); // reconnects are the source reader's job (it restarts the stream)
+    BinlogTls.configure(client, settings);
     client.registerEventListener(event -> {
       try {
         queue.offer(event).toCompletableFuture().join(); // waits while the stream is busy: backpressure
@@ -286,8 +287,9 @@ public final class MySqlCaptureSource implements CaptureSource {
         }
         queue.complete();
       } catch (Exception e) {
-        snapshotQueue.fail(e);
-        queue.fail(e);
+        Exception failure1 = BinlogTls.explain(settings, e);
+        snapshotQueue.fail(failure1);
+        queue.fail(failure1);
       }
     }, "binlog-" + settings.name());
     reader.setDaemon(true);

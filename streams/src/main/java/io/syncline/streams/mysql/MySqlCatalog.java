@@ -3,6 +3,7 @@ package io.syncline.streams.mysql;
 import io.syncline.persistence.BinlogPosition;
 import io.syncline.streams.capture.TablePatterns;
 import io.syncline.streams.mysql.MySqlSourceException.Reason;
+import io.syncline.streams.TlsSettings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -52,10 +53,38 @@ public final class MySqlCatalog {
       p.setProperty("password", settings.password().value());
     }
     p.setProperty("connectTimeout", String.valueOf(settings.connectTimeout().toMillis()));
+    TlsSettings tls = settings.tls();
+    // the driver's sslMode: 'trust' encrypts without verifying (require; prefer falls back below)
+    p.setProperty("sslMode", switch (tls.mode()) {
+      case DISABLE -> "disable";
+      case PREFER, REQUIRE -> "trust";
+      case VERIFY_CA -> "verify-ca";
+      case VERIFY_FULL -> "verify-full";
+    });
+    if (tls.caFile() != null) {
+      p.setProperty("serverSslCert", tls.caFile().toString());
+    }
+    if (tls.keyStore() != null) {
+      p.setProperty("keyStore", tls.keyStore().toString());
+      p.setProperty("keyStoreType", "PKCS12");
+      p.setProperty("keyStorePassword", tls.keyStorePassword().value());
+    }
+    String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":" + settings.port() + ")";
     try {
       return DriverManager.getConnection(settings.jdbcUrl(), p);
     } catch (SQLException e) {
-      String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":" + settings.port() + ")";
+      if (tls.mode() == TlsSettings.Mode.PREFER && tls.explain(e, settings.host()).isPresent()) {
+        p.setProperty("sslMode", "disable"); // prefer: without TLS when the server has none
+        try {
+          return DriverManager.getConnection(settings.jdbcUrl(), p);
+        } catch (SQLException again) {
+          e = again;
+        }
+      }
+      java.util.Optional<String> tlsFailure = tls.explain(e, settings.host());
+      if (tlsFailure.isPresent()) {
+        throw new MySqlSourceException(Reason.TLS, where + ": " + tlsFailure.get(), e);
+      }
       if (e.getErrorCode() == 1045) {
         throw new MySqlSourceException(Reason.WRONG_PASSWORD, where + ": the server rejected the password of user '"
             + settings.user() + "'. Fix: set the right password in the source's 'password' setting.", e);

@@ -24,6 +24,8 @@ public final class MySqlSourceException extends RuntimeException implements io.s
     DDL_NOT_UNDERSTOOD,
     /** The binlog and the tracked table definition disagree (column count or types, or a DDL statement). */
     SCHEMA_MISMATCH,
+    /** TLS to the server failed: its certificate not trusted or not naming the host, or no TLS where required. */
+    TLS,
     OTHER
   }
 

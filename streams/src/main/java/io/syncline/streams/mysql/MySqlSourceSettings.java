@@ -16,6 +16,7 @@ import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
  *     the server's own and from every other replica's (default: derived from the source name)
  * @param include {@code database.table} patterns ({@code *} and {@code ?} wildcards)
  * @param incrementalSnapshot signal table and chunk size of incremental snapshots (docs/incremental-snapshots.md)
+ * @param tls TLS to the server, JDBC and binlog alike ({@code tls { mode, ca-file, key-store, key-store-password }})
  */
 public record MySqlSourceSettings(
     String name,
@@ -30,6 +31,7 @@ public record MySqlSourceSettings(
     int maxBatchSize,
     Duration heartbeatInterval,
     Duration connectTimeout,
+    io.syncline.streams.TlsSettings tls,
     io.syncline.streams.snapshot.SnapshotSettings snapshot,
     IncrementalSnapshotSettings incrementalSnapshot) {
 
@@ -92,7 +94,7 @@ public record MySqlSourceSettings(
           new Secret(c.hasPath("password") ? c.getString("password") : ""), serverId,
           c.getStringList("include-tables"), c.getStringList("exclude-tables"), SnapshotMode.valueOf(mode),
           c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"), c.getDuration("connect-timeout"),
-          snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name));
+          io.syncline.streams.TlsSettings.create(c, name), snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("MySQL source configuration: " + e.getMessage(), e);
     }
@@ -114,6 +116,6 @@ public record MySqlSourceSettings(
   @Override
   public String toString() {
     return "MySqlSourceSettings[name=" + name + ", " + user + "@" + host + ":" + port + ", server-id=" + serverId
-        + ", include=" + include + ", exclude=" + exclude + ", snapshot=" + snapshotMode + "]";
+        + ", include=" + include + ", exclude=" + exclude + ", snapshot=" + snapshotMode + ", " + tls + "]";
   }
 }

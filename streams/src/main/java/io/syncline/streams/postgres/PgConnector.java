@@ -1,5 +1,6 @@
 package io.syncline.streams.postgres;
 
+import io.syncline.streams.TlsSettings;
 import io.syncline.streams.postgres.PgSourceException.Reason;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -49,6 +50,19 @@ public final class PgConnector {
     // snapshot reads take ResultSet.getString: it must be the server's text form, never pgjdbc's
     // rendering of a binary value, so both paths feed the same converters
     PGProperty.BINARY_TRANSFER.set(p, false);
+    TlsSettings tls = settings.tls();
+    PGProperty.SSL_MODE.set(p, tls.mode().setting());
+    if (tls.mode() != TlsSettings.Mode.DISABLE) {
+      if (tls.caFile() != null) {
+        PGProperty.SSL_ROOT_CERT.set(p, tls.caFile().toString());
+      } else if (tls.verifies()) {
+        PGProperty.SSL_FACTORY.set(p, "org.postgresql.ssl.DefaultJavaSSLFactory"); // the JVM's trust store
+      }
+      if (tls.keyStore() != null) {
+        PGProperty.SSL_KEY.set(p, tls.keyStore().toString()); // *.p12/*.pfx: pgjdbc reads it as PKCS#12
+        PGProperty.SSL_PASSWORD.set(p, tls.keyStorePassword().value());
+      }
+    }
     if (!replication && !settings.serverTimeout().isZero()) {
       // a query without an answer (a dead network, a frozen peer) fails instead of waiting forever; not on
       // replication connections: creating a slot waits for running transactions, and the stream is watched
@@ -73,6 +87,10 @@ public final class PgConnector {
     String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":"
         + settings.port() + "/" + settings.database() + ")";
     String msg = e.getMessage() == null ? "" : e.getMessage();
+    java.util.Optional<String> tls = settings.tls().explain(e, settings.host());
+    if (tls.isPresent()) {
+      return new PgSourceException(Reason.TLS, where + ": " + tls.get(), e);
+    }
     if (timedOut(e)) {
       return new PgSourceException(Reason.UNREACHABLE, where + ": no answer from PostgreSQL at " + settings.host() + ":"
           + settings.port() + " within server-timeout (" + settings.serverTimeout().toSeconds()

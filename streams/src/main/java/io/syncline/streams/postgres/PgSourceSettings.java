@@ -22,6 +22,7 @@ import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
  *     a query of the other connections when its answer takes this long; zero: wait forever
  * @param tableDiscoveryInterval how often the running source looks for new tables that match
  *     {@code include}; zero: only at start
+ * @param tls TLS to the server ({@code tls { mode, ca-file, key-store, key-store-password }})
  */
 public record PgSourceSettings(
     String name,
@@ -44,6 +45,7 @@ public record PgSourceSettings(
     Duration connectTimeout,
     Duration serverTimeout,
     Duration tableDiscoveryInterval,
+    io.syncline.streams.TlsSettings tls,
     io.syncline.streams.snapshot.SnapshotSettings snapshot,
     IncrementalSnapshotSettings incrementalSnapshot) {
 
@@ -130,6 +132,7 @@ public record PgSourceSettings(
           c.getDuration("connect-timeout"),
           c.getDuration("server-timeout"),
           c.getDuration("table-discovery-interval"),
+          io.syncline.streams.TlsSettings.create(c, name),
           snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("PostgreSQL source configuration: " + e.getMessage(), e);
@@ -158,6 +161,6 @@ public record PgSourceSettings(
   public String toString() {
     return "PgSourceSettings[name=" + name + ", " + user + "@" + host + ":" + port + "/" + database
         + ", slot=" + slotName + ", publication=" + publicationName + ", include=" + include
-        + ", exclude=" + exclude + ", snapshot=" + snapshotMode + "]";
+        + ", exclude=" + exclude + ", snapshot=" + snapshotMode + ", " + tls + "]";
   }
 }
