@@ -40,6 +40,7 @@ final class PgReplicationSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PgReplicationSession.class);
   private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long MAX_IDLE_READ_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
 
   private final PgSourceSettings settings;
   private final PgStart start;
@@ -80,6 +81,7 @@ final class PgReplicationSession implements AutoCloseable {
   private String lastWalStatus;
   private String signalTable; // schema.table of the signal table (never captured), or null
   private boolean runOver; // the run should end: a new one takes in new tables
+  private boolean failed; // a read, a query or a status update failed: the connections may be dead
 
   // incremental snapshots (null: no signal table)
   private final IncrementalSnapshotState incrementalResume;
@@ -260,6 +262,12 @@ final class PgReplicationSession implements AutoCloseable {
       b = b.withSlotOption("messages", "true");
     }
     stream = b.start();
+    if (!settings.serverTimeout().isZero()) {
+      // a message that starts but never ends fails the read after server-timeout (pgjdbc's own socket
+      // timeout on this connection is not one: it retries the read forever)
+      replicationConnection.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE,
+          settings.serverTimeout().toMillis()));
+    }
     lastReceivedLsn = stream.getLastReceiveLSN().asLong();
     nextCatalogCheckNanos = System.nanoTime() + catalogCheckInterval().toNanos();
     lastAckedLsn = startLsn;
@@ -281,9 +289,13 @@ final class PgReplicationSession implements AutoCloseable {
       List<CaptureRecord> out = nextStreamChunk();
       return incremental == null ? out : incremental.process(out);
     } catch (SQLException e) {
+      failed = true;
       if (PgConnector.timedOut(e)) {
         throw connector.translate(e, false); // a query without an answer: says so, and is retried
       }
+      throw e;
+    } catch (RuntimeException e) {
+      failed = true;
       throw e;
     }
   }
@@ -483,8 +495,13 @@ final class PgReplicationSession implements AutoCloseable {
    */
   void keepAlive() throws SQLException {
     if (stream != null) {
-      applyAcknowledged();
-      stream.forceUpdateStatus();
+      try {
+        applyAcknowledged();
+        stream.forceUpdateStatus();
+      } catch (SQLException | RuntimeException e) {
+        failed = true;
+        throw e;
+      }
     }
   }
 
@@ -506,10 +523,18 @@ final class PgReplicationSession implements AutoCloseable {
       snapshot.cancel(); // the workers abort their connections
     }
     closeQuietly(incremental);
+    if (failed) {
+      // the connections may be dead (a frozen network): a goodbye to the server could wait forever
+      abortQuietly(replicationConnection);
+      abortQuietly(jdbc);
+      return;
+    }
     if (stream != null) {
       try {
         applyAcknowledged();
         stream.forceUpdateStatus();
+        // ending the copy waits for the server's answer: bounded, whatever the network does
+        replicationConnection.setNetworkTimeout(Runnable::run, (int) CLOSE_TIMEOUT.toMillis());
       } catch (SQLException | RuntimeException e) {
         log.debug("source '{}': final status update failed: {}", settings.name(), e.getMessage());
       }
@@ -517,6 +542,16 @@ final class PgReplicationSession implements AutoCloseable {
     }
     closeQuietly(replicationConnection);
     closeQuietly(jdbc);
+  }
+
+  private static void abortQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.abort(Runnable::run); // closes the socket, sends nothing
+      } catch (SQLException | RuntimeException e) {
+        log.debug("abort failed: {}", e.getMessage());
+      }
+    }
   }
 
   private static void closeQuietly(AutoCloseable c) {
