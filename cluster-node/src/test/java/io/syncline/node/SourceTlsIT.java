@@ -52,8 +52,11 @@ class SourceTlsIT {
 
       String verified = "tls { mode = verify-full, ca-file = \"" + ca.certFile() + "\" }";
       String wrongAuthority = "tls { mode = verify-full, ca-file = \"" + other.certFile() + "\" }";
-      String withClientKey = "tls { mode = verify-full, ca-file = \"" + ca.certFile() + "\", key-store = \""
-          + clientKeys + "\", key-store-password = \"" + KEY_STORE_PASSWORD + "\" }";
+      String clientKey = ", key-store = \"" + clientKeys + "\", key-store-password = \"" + KEY_STORE_PASSWORD + "\"";
+      String withClientKey = "tls { mode = verify-full, ca-file = \"" + ca.certFile() + "\"" + clientKey + " }";
+      // the driver's own TLS would accept this server anyway once it proved it knows the password's hash
+      String wrongAuthorityWithClientKey = "tls { mode = verify-full, ca-file = \"" + other.certFile() + "\""
+          + clientKey + " }";
       Path config = dir.resolve("node.conf");
       Files.writeString(config, String.join("\n",
           "syncline.data-dir = \"" + dir.resolve("state") + "\"",
@@ -64,7 +67,7 @@ class SourceTlsIT {
           pgSource("tlspg_ca", "localhost", pg, wrongAuthority) + ",",
           pgSource("tlspg_host", "127.0.0.1", pg, verified) + ",",
           mariaSource("tlsmaria", "localhost", maria, withClientKey) + ",",
-          mariaSource("tlsmaria_ca", "localhost", maria, wrongAuthority) + ",",
+          mariaSource("tlsmaria_ca", "localhost", maria, wrongAuthorityWithClientKey) + ",",
           mariaSource("tlsmaria_host", "127.0.0.1", maria, withClientKey),
           "]",
           "pekko.remote.artery.canonical.port = 0"));

@@ -26,8 +26,8 @@ import javax.net.ssl.X509TrustManager;
  * TLS to a source database: one settings block, {@code tls { mode, ca-file, key-store,
  * key-store-password }}, the same for every kind of source that has it (PostgreSQL, MySQL/MariaDB;
  * docs/postgres-source.md, docs/mysql-source.md). Read and checked here once; each driver gets the
- * same meaning (the JDBC drivers through their own options, the binlog client through
- * {@link #sslContext()}).
+ * same meaning: pgjdbc through its own options; MariaDB Connector/J and the binlog client through
+ * {@link #trustManagers()}, {@link #keyManagers()} and {@link #sslContext()}.
  *
  * @param mode how much TLS is required and verified
  * @param caFile PEM file of the certificate authorities the server's certificate must chain to;
@@ -135,7 +135,8 @@ public record TlsSettings(Mode mode, Path caFile, Path keyStore, Secret keyStore
     return context;
   }
 
-  private KeyManager[] keyManagers() throws GeneralSecurityException, IOException {
+  /** The client's key from {@code key-store}, or null (none). */
+  public KeyManager[] keyManagers() throws GeneralSecurityException, IOException {
     if (keyStore == null) {
       return null;
     }
@@ -148,7 +149,11 @@ public record TlsSettings(Mode mode, Path caFile, Path keyStore, Secret keyStore
     return kmf.getKeyManagers();
   }
 
-  private TrustManager[] trustManagers() throws GeneralSecurityException, IOException {
+  /**
+   * Who is trusted: the authorities of {@code ca-file} (null: the JVM's trust store) when the mode
+   * verifies, anyone otherwise. Strict: a certificate they do not sign fails the handshake.
+   */
+  public TrustManager[] trustManagers() throws GeneralSecurityException, IOException {
     if (!verifies()) {
       return new TrustManager[] {TRUST_ANY}; // prefer/require: encrypted, not verified (as libpq's sslmode)
     }
@@ -199,7 +204,8 @@ public record TlsSettings(Mode mode, Path caFile, Path keyStore, Secret keyStore
       String m = t.getMessage() == null ? "" : t.getMessage();
       String lower = m.toLowerCase(Locale.ROOT);
       if (lower.contains("hostname") && (lower.contains("verif") || lower.contains("match"))
-          || lower.contains("no subject alternative") || lower.contains("no name matching")) {
+          || lower.contains("no subject alternative") || lower.contains("no name matching")
+          || lower.contains("doesn't correspond to certificate")) {
         return Optional.of("the server's TLS certificate does not name host '" + host + "' (tls.mode = verify-full). Fix:"
             + " set 'host' to a name the certificate holds, or have the server's certificate name '" + host
             + "'. (" + m + ")");

@@ -42,6 +42,21 @@ public final class TestCertificates {
      * key {@code <name>.key} (PKCS#8 PEM, owner-only: PostgreSQL refuses a key others may read).
      */
     public ServerCertificate issue(Path dir, String name, String... dnsNames) throws Exception {
+      Issued issued = sign(dnsNames);
+      Path certFile = dir.resolve(name + ".crt");
+      Path keyFile = dir.resolve(name + ".key");
+      Files.writeString(certFile, pem(issued.certificate()));
+      // PKCS#8 ("BEGIN PRIVATE KEY"): the JCA encoding of a private key
+      Files.writeString(keyFile, "-----BEGIN PRIVATE KEY-----\n"
+          + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+              .encodeToString(issued.keys().getPrivate().getEncoded())
+          + "\n-----END PRIVATE KEY-----\n");
+      Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+      return new ServerCertificate(certFile, keyFile);
+    }
+
+    /** A certificate for {@code dnsNames} (the first is the subject's CN) signed by this authority. */
+    Issued sign(String... dnsNames) throws Exception {
       KeyPair keys = keyPair();
       Instant now = Instant.now();
       X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate,
@@ -56,31 +71,21 @@ public final class TestCertificates {
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
       X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
           b.build(new JcaContentSignerBuilder("SHA256withRSA").build(this.keys.getPrivate())));
-      Path certFile = dir.resolve(name + ".crt");
-      Path keyFile = dir.resolve(name + ".key");
-      Files.writeString(certFile, pem(cert));
-      // PKCS#8 ("BEGIN PRIVATE KEY"): the JCA encoding of a private key
-      Files.writeString(keyFile, pem(org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded())));
-      Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
-      return new ServerCertificate(certFile, keyFile);
+      return new Issued(keys, cert);
     }
   }
+
+  /** A key pair and its certificate. */
+  record Issued(KeyPair keys, X509Certificate certificate) {}
 
   /**
    * A client certificate signed by {@code authority}, with its key, in a PKCS#12 file
    * {@code <name>.p12} protected by {@code password} (what a source's {@code tls.key-store} takes).
    */
   public static Path clientKeyStore(Authority authority, Path dir, String name, String password) throws Exception {
-    ServerCertificate issued = authority.issue(dir, name, name);
-    X509Certificate cert;
-    try (var in = Files.newInputStream(issued.certFile())) {
-      cert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
-    java.security.PrivateKey key;
-    try (var reader = new org.bouncycastle.openssl.PEMParser(Files.newBufferedReader(issued.keyFile()))) {
-      key = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
-          .getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) reader.readObject());
-    }
+    Issued issued = authority.sign(name);
+    X509Certificate cert = issued.certificate();
+    java.security.PrivateKey key = issued.keys().getPrivate();
     java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     ks.setKeyEntry(name, key, password.toCharArray(), new java.security.cert.Certificate[] {cert, authority.certificate()});

@@ -61,6 +61,9 @@ public final class MySqlCatalog {
       case VERIFY_CA -> "verify-ca";
       case VERIFY_FULL -> "verify-full";
     });
+    if (tls.mode() != TlsSettings.Mode.DISABLE) {
+      p.setProperty("tlsSocketType", MariaDbTlsPlugin.TYPE); // the source's trust and key managers, strict
+    }
     if (tls.caFile() != null) {
       p.setProperty("serverSslCert", tls.caFile().toString());
     }
