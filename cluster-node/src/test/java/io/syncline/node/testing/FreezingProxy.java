@@ -83,9 +83,19 @@ public final class FreezingProxy implements AutoCloseable {
     return server.getLocalPort();
   }
 
-  /** Stops forwarding on every connection open now, closing none; later connections are not affected. */
-  public void freeze() {
-    links.forEach(l -> l.frozen = true);
+  /**
+   * Stops forwarding on every connection open now, closing none; later connections are not
+   * affected. Returns how many connections this froze.
+   */
+  public int freeze() {
+    int n = 0;
+    for (Link l : links) {
+      if (!l.frozen) {
+        l.frozen = true;
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Connections accepted so far (frozen or not). */

@@ -78,4 +78,23 @@ public final class Failures {
     }
     return false;
   }
+  /** True when {@code failure} or one of its causes is a {@code type}. */
+  public static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when the failure is a host name that resolves to no address (a configuration error to name). */
+  public static boolean unknownHost(Throwable failure) {
+    return causedBy(failure, java.net.UnknownHostException.class);
+  }
+
+  /** True when the failure is a read or connect that ran out of its socket timeout. */
+  public static boolean timedOut(Throwable failure) {
+    return causedBy(failure, java.net.SocketTimeoutException.class);
+  }
 }

@@ -216,6 +216,7 @@ public final class MySqlCaptureSource implements CaptureSource {
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.heartbeatTimeout().toMillis()));
       return socket;
     });
+    BinlogTls.configure(client, settings);
     client.registerEventListener(event -> {
       try {
         queue.offer(event).toCompletableFuture().join(); // waits while the stream is busy: backpressure
@@ -300,8 +301,9 @@ public final class MySqlCaptureSource implements CaptureSource {
         }
         queue.complete();
       } catch (Exception e) {
-        snapshotQueue.fail(e);
-        queue.fail(e);
+        Exception failure1 = BinlogTls.explain(settings, e);
+        snapshotQueue.fail(failure1);
+        queue.fail(failure1);
       }
     }, "binlog-" + settings.name());
     reader.setDaemon(true);

@@ -3,6 +3,7 @@ package io.syncline.streams.mysql;
 import io.syncline.persistence.BinlogPosition;
 import io.syncline.streams.capture.TablePatterns;
 import io.syncline.streams.mysql.MySqlSourceException.Reason;
+import io.syncline.streams.TlsSettings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -44,14 +45,6 @@ public final class MySqlCatalog {
     }
   }
 
-  private static boolean unknownHost(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.net.UnknownHostException) {
-        return true;
-      }
-    }
-    return false;
-  }
 
   /** Opens a JDBC connection, turning failures into errors that name the fix. */
   public static Connection connect(MySqlSourceSettings settings) {
@@ -61,15 +54,46 @@ public final class MySqlCatalog {
       p.setProperty("password", settings.password().value());
     }
     p.setProperty("connectTimeout", String.valueOf(settings.connectTimeout().toMillis()));
+    TlsSettings tls = settings.tls();
+    // the driver's sslMode: 'trust' encrypts without verifying (require; prefer falls back below)
+    p.setProperty("sslMode", switch (tls.mode()) {
+      case DISABLE -> "disable";
+      case PREFER, REQUIRE -> "trust";
+      case VERIFY_CA -> "verify-ca";
+      case VERIFY_FULL -> "verify-full";
+    });
+    if (tls.mode() != TlsSettings.Mode.DISABLE) {
+      p.setProperty("tlsSocketType", MariaDbTlsPlugin.TYPE); // the source's trust and key managers, strict
+    }
+    if (tls.caFile() != null) {
+      p.setProperty("serverSslCert", tls.caFile().toString());
+    }
+    if (tls.keyStore() != null) {
+      p.setProperty("keyStore", tls.keyStore().toString());
+      p.setProperty("keyStoreType", "PKCS12");
+      p.setProperty("keyStorePassword", tls.keyStorePassword().value());
+    }
+    String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":" + settings.port() + ")";
     try {
       return DriverManager.getConnection(settings.jdbcUrl(), p);
     } catch (SQLException e) {
-      String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":" + settings.port() + ")";
+      if (tls.mode() == TlsSettings.Mode.PREFER && tls.explain(e, settings.host()).isPresent()) {
+        p.setProperty("sslMode", "disable"); // prefer: without TLS when the server has none
+        try {
+          return DriverManager.getConnection(settings.jdbcUrl(), p);
+        } catch (SQLException again) {
+          e = again;
+        }
+      }
+      java.util.Optional<String> tlsFailure = tls.explain(e, settings.host());
+      if (tlsFailure.isPresent()) {
+        throw new MySqlSourceException(Reason.TLS, where + ": " + tlsFailure.get(), e);
+      }
       if (e.getErrorCode() == 1045 && settings.password().isEmpty()) {
         throw new MySqlSourceException(Reason.NO_PASSWORD, where + ": the server asks for the password of user '"
             + settings.user() + "' and the source sets none. Fix: set the source's 'password' setting.", e);
       }
-      if (unknownHost(e)) {
+      if (io.syncline.streams.capture.Failures.unknownHost(e)) {
         throw new MySqlSourceException(Reason.UNREACHABLE, where + ": host '" + settings.host()
             + "' is not known (no address found for it). Fix: correct the source's 'host' setting.", e);
       }

@@ -28,6 +28,8 @@ public final class MySqlSourceException extends RuntimeException implements io.s
     SCHEMA_MISMATCH,
     /** Nothing, not even a heartbeat, came over the binlog connection for heartbeat-timeout: a half-open connection. */
     CONNECTION_LOST,
+    /** TLS to the server failed: its certificate not trusted or not naming the host, or no TLS where required. */
+    TLS,
     OTHER
   }
 

@@ -18,6 +18,7 @@ import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
  * @param heartbeatTimeout how long the binlog connection may carry nothing, neither an event nor a
  *     heartbeat, while the reader waits for the server, before it is taken as lost and reconnected
  * @param incrementalSnapshot signal table and chunk size of incremental snapshots (docs/incremental-snapshots.md)
+ * @param tls TLS to the server, JDBC and binlog alike ({@code tls { mode, ca-file, key-store, key-store-password }})
  */
 public record MySqlSourceSettings(
     String name,
@@ -33,6 +34,7 @@ public record MySqlSourceSettings(
     Duration heartbeatInterval,
     Duration heartbeatTimeout,
     Duration connectTimeout,
+    io.syncline.streams.TlsSettings tls,
     io.syncline.streams.snapshot.SnapshotSettings snapshot,
     IncrementalSnapshotSettings incrementalSnapshot,
     io.syncline.streams.capture.PositionCheck.OnPositionLost onPositionLost) {
@@ -105,6 +107,7 @@ public record MySqlSourceSettings(
           c.getInt("max-batch-size"), c.getDuration("heartbeat-interval"),
           c.getDuration("heartbeat-timeout").isZero() ? c.getDuration("heartbeat-interval").multipliedBy(3)
               : c.getDuration("heartbeat-timeout"), c.getDuration("connect-timeout"),
+          io.syncline.streams.TlsSettings.create(c, name),
           snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name),
           io.syncline.streams.capture.PositionCheck.OnPositionLost.parse(name, c.getString("on-position-lost")));
     } catch (ConfigException e) {
@@ -128,6 +131,6 @@ public record MySqlSourceSettings(
   @Override
   public String toString() {
     return "MySqlSourceSettings[name=" + name + ", " + user + "@" + host + ":" + port + ", server-id=" + serverId
-        + ", include=" + include + ", exclude=" + exclude + ", snapshot=" + snapshotMode + "]";
+        + ", include=" + include + ", exclude=" + exclude + ", snapshot=" + snapshotMode + ", " + tls + "]";
   }
 }

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import io.syncline.persistence.IncrementalSnapshotState;
 import org.apache.pekko.stream.javadsl.Source;
@@ -34,6 +35,14 @@ public final class PgCapture {
    * @throws PgSourceException naming what is wrong and the fix
    */
   public static List<PgTable> prepare(PgSourceSettings settings) {
+    return prepare(settings, 0);
+  }
+
+  /**
+   * The same; {@code ownWalsender} is the pid of the walsender this process streamed from last (0:
+   * none), terminated when it still holds the slot after its connection was given up.
+   */
+  public static List<PgTable> prepare(PgSourceSettings settings, int ownWalsender) {
     PgConnector connector = new PgConnector(settings);
     try (Connection c = connector.connect()) {
       PgCatalog catalog = new PgCatalog(settings, c);
@@ -51,7 +60,7 @@ public final class PgCapture {
       try (Connection r = connector.connectForReplication()) {
         r.isValid(1);
       }
-      Optional<PgCatalog.SlotInfo> slot = catalog.slotReleased(java.time.Duration.ofSeconds(15));
+      Optional<PgCatalog.SlotInfo> slot = catalog.slotReleased(java.time.Duration.ofSeconds(15), ownWalsender);
       slot.ifPresent(catalog::checkSlotUsable);
       catalog.ensurePublication(published);
       return tables;
@@ -74,6 +83,16 @@ public final class PgCapture {
    */
   public static Source<List<CaptureRecord>, CaptureControl> source(PgSourceSettings settings, PgStart start,
       IncrementalSnapshotState incremental) {
+    return source(settings, start, incremental, new AtomicInteger());
+  }
+
+  /**
+   * The same; {@code walsender} carries the pid of the walsender a run streams from to the next run
+   * of this source in this process (see {@link #prepare(PgSourceSettings, int)}). The source
+   * completes, rather than fails, when its run should end for a new one to take in new tables.
+   */
+  public static Source<List<CaptureRecord>, CaptureControl> source(PgSourceSettings settings, PgStart start,
+      IncrementalSnapshotState incremental, AtomicInteger walsender) {
     Control control = new Control();
     Map<TableRef, List<SnapshotChunk>> recordedChunks = new HashMap<>();
     start.recorded().forEach((t, s) -> {
@@ -81,11 +100,7 @@ public final class PgCapture {
         recordedChunks.put(t, s.snapshotChunks());
       }
     });
-    return Source.fromMaterializer((mat, attributes) -> Source.<List<CaptureRecord>, PgReplicationSession>unfoldResource(
-            () -> PgReplicationSession.open(settings, start, control, incremental, mat),
-            session -> Optional.of(session.next()),
-            PgReplicationSession::close))
-        .filter(chunk -> !chunk.isEmpty()) // an idle read returns an empty chunk so cancellation is seen
+    return Source.fromGraph(new PgReplicationStage(settings, start, control, incremental, walsender))
         // changes a re-read snapshot chunk holds (a resumed snapshot): chunks recorded by an earlier slot's
         // snapshot have views before this slot's start, so they never match a streamed change
         .via(KeyRangeFilter.flow(recordedChunks))

@@ -15,6 +15,8 @@ public final class PgCaptureSource implements CaptureSource {
 
   private final PgSourceSettings settings;
   private volatile List<PgTable> tables;
+  /** The walsender the last run streamed from: the next run takes the slot back from it if the network died. */
+  private final java.util.concurrent.atomic.AtomicInteger walsender = new java.util.concurrent.atomic.AtomicInteger();
 
   public PgCaptureSource(PgSourceSettings settings) {
     this.settings = settings;
@@ -31,7 +33,7 @@ public final class PgCaptureSource implements CaptureSource {
 
   @Override
   public List<TableRef> prepare() {
-    List<PgTable> resolved = PgCapture.prepare(settings);
+    List<PgTable> resolved = PgCapture.prepare(settings, walsender.get());
     tables = resolved;
     return resolved.stream().map(PgTable::ref).toList();
   }
@@ -48,7 +50,7 @@ public final class PgCaptureSource implements CaptureSource {
     if (t == null) {
       throw new IllegalStateException("source '" + settings.name() + "': open() before prepare()");
     }
-    return PgCapture.source(settings, new PgStart(t, recorded), incremental);
+    return PgCapture.source(settings, new PgStart(t, recorded), incremental, walsender);
   }
 
   @Override

@@ -36,8 +36,22 @@ public final class PgCatalog {
     this.conn = conn;
   }
 
-  /** What a replication slot looks like on the server. */
-  public record SlotInfo(String plugin, String database, boolean active, Integer activePid, String confirmedFlushLsn) {}
+  /**
+   * What a replication slot looks like on the server.
+   *
+   * @param walStatus {@code reserved}, {@code extended}, {@code unreserved} or {@code lost} (PostgreSQL 13+, else null)
+   * @param invalidationReason why the server invalidated the slot ({@code wal_removed}, {@code rows_removed},
+   *     {@code wal_level_insufficient}, {@code idle_timeout}; PostgreSQL 17+; on 16 a conflict with recovery),
+   *     null while it is valid
+   */
+  public record SlotInfo(String plugin, String database, boolean active, Integer activePid, String confirmedFlushLsn,
+      String walStatus, String invalidationReason) {
+
+    /** The server removed WAL (or rows) the slot still needed: it can never stream again. */
+    public boolean invalidated() {
+      return "lost".equals(walStatus) || invalidationReason != null;
+    }
+  }
 
   /** Fails unless {@code wal_level = logical}. */
   public void checkWalLevel() throws SQLException {
@@ -59,26 +73,16 @@ public final class PgCatalog {
    * and no usable replica identity).
    */
   public List<PgTable> resolveTables() throws SQLException {
-    List<String[]> all = new ArrayList<>();
-    try (Statement s = conn.createStatement();
-        ResultSet rs = s.executeQuery(
-            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')"
-                + " AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2")) {
-      while (rs.next()) {
-        all.add(new String[] {rs.getString(1), rs.getString(2)});
-      }
-    }
+    List<Relation> all = relations();
     Set<String> chosen = new LinkedHashSet<>();
     for (String entry : settings.include()) {
       Pattern p = TablePatterns.glob(entry);
       int before = chosen.size();
       boolean any = false;
-      for (String[] t : all) {
-        String qualified = t[0] + "." + t[1];
-        if (p.matcher(qualified).matches()) {
+      for (Relation t : all) {
+        if (p.matcher(t.qualified()).matches()) {
           any = true;
-          chosen.add(qualified);
+          chosen.add(t.qualified());
         }
       }
       if (!any) {
@@ -88,10 +92,7 @@ public final class PgCatalog {
       }
       log.debug("include entry {} matched {} tables", entry, chosen.size() - before);
     }
-    for (String entry : settings.exclude()) {
-      Pattern p = TablePatterns.glob(entry);
-      chosen.removeIf(q -> p.matcher(q).matches());
-    }
+    chosen = withoutExcludedAndPartitions(chosen, all);
     if (chosen.isEmpty()) {
       throw new PgSourceException(Reason.NO_SUCH_TABLE, "source '" + settings.name()
           + "': the exclude list removes every included table. Fix: narrow 'exclude-tables'.");
@@ -102,6 +103,79 @@ public final class PgCatalog {
       tables.add(describe(q.substring(0, dot), q.substring(dot + 1)));
     }
     return tables;
+  }
+
+  /**
+   * The tables the include and exclude lists match now, as {@code schema.table}: what
+   * {@link #resolveTables} would capture, without its checks (a running source compares it with
+   * what it captures).
+   */
+  public Set<String> matchingTables() throws SQLException {
+    List<Relation> all = relations();
+    Set<String> chosen = new LinkedHashSet<>();
+    for (String entry : settings.include()) {
+      Pattern p = TablePatterns.glob(entry);
+      all.stream().map(Relation::qualified).filter(q -> p.matcher(q).matches()).forEach(chosen::add);
+    }
+    return withoutExcludedAndPartitions(chosen, all);
+  }
+
+  /** A table or partitioned table; {@code root} is the partitioned table it is a partition of, if any. */
+  private record Relation(String qualified, String root) {}
+
+  private List<Relation> relations() throws SQLException {
+    // pg_partition_root is PostgreSQL 12+; older servers: partitions are captured as their own tables
+    String root = serverMajorVersion() >= 12
+        ? "CASE WHEN c.relispartition THEN (SELECT rn.nspname || '.' || rc.relname FROM pg_class rc"
+            + " JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = pg_partition_root(c.oid)) END"
+        : "NULL";
+    List<Relation> all = new ArrayList<>();
+    try (Statement s = conn.createStatement();
+        ResultSet rs = s.executeQuery(
+            "SELECT n.nspname, c.relname, " + root + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema')"
+                + " AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2")) {
+      while (rs.next()) {
+        all.add(new Relation(rs.getString(1) + "." + rs.getString(2), rs.getString(3)));
+      }
+    }
+    return all;
+  }
+
+  /**
+   * {@code chosen} minus the exclude list, and minus the partitions of a chosen partitioned table:
+   * their rows and changes are captured as the partitioned table's (the publication publishes them
+   * via the root), and would otherwise come twice.
+   */
+  private Set<String> withoutExcludedAndPartitions(Set<String> chosen, List<Relation> all) {
+    Set<String> out = new LinkedHashSet<>(chosen);
+    for (String entry : settings.exclude()) {
+      Pattern p = TablePatterns.glob(entry);
+      out.removeIf(q -> p.matcher(q).matches());
+    }
+    Set<String> selected = Set.copyOf(out);
+    for (Relation r : all) {
+      if (r.root() != null && selected.contains(r.root()) && out.remove(r.qualified())) {
+        log.debug("source '{}': partition {} is captured as its partitioned table {}", settings.name(), r.qualified(),
+            r.root());
+      }
+    }
+    return out;
+  }
+
+  /** The tables the publication publishes now, as {@code schema.table} (a partitioned table's root with viaroot). */
+  public Set<String> publishedTables() throws SQLException {
+    Set<String> published = new LinkedHashSet<>();
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
+      ps.setString(1, settings.publicationName());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          published.add(rs.getString(1) + "." + rs.getString(2));
+        }
+      }
+    }
+    return published;
   }
 
   /** Columns, key and replica identity of one table. */
@@ -163,46 +237,149 @@ public final class PgCatalog {
   }
 
   /**
-   * Makes sure the publication exists and publishes every table: creates it or adds missing tables
-   * when {@code create-publication} is on, else fails naming what is missing.
+   * Makes sure the publication exists and publishes every table, every change and every column:
+   * creates it or adds missing tables when {@code create-publication} is on, else fails naming what
+   * is missing; fails when it exists but would drop changes (its {@code publish} flags, partitioned
+   * tables published under their partitions' names, row filters, column lists), naming the fix.
    */
   public void ensurePublication(List<PgTable> tables) throws SQLException {
     String pub = settings.publicationName();
-    Boolean allTables = null;
-    try (PreparedStatement ps = conn.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
-      ps.setString(1, pub);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          allTables = rs.getBoolean(1);
-        }
-      }
-    }
-    if (allTables == null) {
+    int major = serverMajorVersion();
+    Set<String> partitioned = partitioned(tables);
+    Optional<Publication> existing = publication(major);
+    if (existing.isEmpty()) {
       requireCreate("publication '" + pub + "' does not exist");
       String list = String.join(", ", tables.stream().map(PgTable::quotedName).toList());
-      executePublication("CREATE PUBLICATION " + quoteIdent(pub) + " FOR TABLE " + list);
+      // a partitioned table's changes are published under its own name only with publish_via_partition_root
+      String with = partitioned.isEmpty() ? "" : " WITH (publish_via_partition_root = true)";
+      executePublication("CREATE PUBLICATION " + quoteIdent(pub) + " FOR TABLE " + list + with);
       log.info("source '{}': created publication {} for {} tables", settings.name(), pub, tables.size());
       return;
     }
-    if (allTables) {
-      return;
+    checkPublishes(existing.get(), partitioned);
+    if (!existing.get().allTables()) {
+      Set<String> published = publishedTables();
+      List<PgTable> missing = tables.stream().filter(t -> !published.contains(t.ref().qualifiedName())).toList();
+      if (!missing.isEmpty()) {
+        requireCreate("publication '" + pub + "' does not publish "
+            + missing.stream().map(t -> t.ref().qualifiedName()).toList());
+        executePublication("ALTER PUBLICATION " + quoteIdent(pub) + " ADD TABLE "
+            + String.join(", ", missing.stream().map(PgTable::quotedName).toList()));
+        log.info("source '{}': added {} tables to publication {}", settings.name(), missing.size(), pub);
+      }
     }
-    Set<String> published = new LinkedHashSet<>();
-    try (PreparedStatement ps = conn.prepareStatement(
-        "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
-      ps.setString(1, pub);
+    if (major >= 15) {
+      checkFiltersAndColumnLists(tables);
+    }
+  }
+
+  /**
+   * A publication's flags: which kinds of change it publishes, and whether a partitioned table's
+   * changes carry its own name ({@code publish_via_partition_root}) or their partition's.
+   */
+  record Publication(boolean allTables, boolean insert, boolean update, boolean delete, boolean truncate,
+      boolean viaRoot) {}
+
+  private Optional<Publication> publication(int major) throws SQLException {
+    // pubtruncate is PostgreSQL 11+, pubviaroot 13+: older servers have neither to turn off
+    String sql = "SELECT puballtables, pubinsert, pubupdate, pubdelete, "
+        + (major >= 11 ? "pubtruncate" : "true") + ", " + (major >= 13 ? "pubviaroot" : "false")
+        + " FROM pg_publication WHERE pubname = ?";
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      ps.setString(1, settings.publicationName());
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          published.add(rs.getString(1) + "." + rs.getString(2));
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new Publication(rs.getBoolean(1), rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4),
+            rs.getBoolean(5), rs.getBoolean(6)));
+      }
+    }
+  }
+
+  /** Fails when the publication leaves out a kind of change, or renames a partitioned table's changes. */
+  void checkPublishes(Publication p, Set<String> partitioned) {
+    String pub = settings.publicationName();
+    List<String> missing = new ArrayList<>();
+    if (!p.insert()) {
+      missing.add("insert");
+    }
+    if (!p.update()) {
+      missing.add("update");
+    }
+    if (!p.delete()) {
+      missing.add("delete");
+    }
+    if (!p.truncate()) {
+      missing.add("truncate");
+    }
+    if (!missing.isEmpty()) {
+      throw new PgSourceException(Reason.PUBLICATION, "source '" + settings.name() + "': publication '" + pub
+          + "' does not publish " + String.join(", ", missing) + ": every " + String.join(", ", missing).toUpperCase(java.util.Locale.ROOT)
+          + " of the captured tables would be lost. Fix: ALTER PUBLICATION " + quoteIdent(pub)
+          + " SET (publish = 'insert, update, delete, truncate');");
+    }
+    if (!partitioned.isEmpty() && !p.viaRoot()) {
+      throw new PgSourceException(Reason.PUBLICATION, "source '" + settings.name() + "': publication '" + pub
+          + "' publishes the changes of partitioned " + (partitioned.size() == 1 ? "table " : "tables ")
+          + String.join(", ", partitioned) + " under their partitions' names (publish_via_partition_root is off),"
+          + " so they would not be captured. Fix: ALTER PUBLICATION " + quoteIdent(pub)
+          + " SET (publish_via_partition_root = true);");
+    }
+  }
+
+  /** The partitioned tables among {@code tables}, as {@code schema.table}. */
+  private Set<String> partitioned(List<PgTable> tables) throws SQLException {
+    Set<String> out = new LinkedHashSet<>();
+    try (PreparedStatement ps = conn.prepareStatement("SELECT relkind FROM pg_class WHERE oid = ?::regclass")) {
+      for (PgTable t : tables) {
+        ps.setString(1, t.quotedName());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next() && "p".equals(rs.getString(1))) {
+            out.add(t.ref().qualifiedName());
+          }
         }
       }
     }
-    List<PgTable> missing = tables.stream().filter(t -> !published.contains(t.ref().qualifiedName())).toList();
-    if (!missing.isEmpty()) {
-      requireCreate("publication '" + pub + "' does not publish " + missing.stream().map(t -> t.ref().qualifiedName()).toList());
-      executePublication("ALTER PUBLICATION " + quoteIdent(pub) + " ADD TABLE "
-          + String.join(", ", missing.stream().map(PgTable::quotedName).toList()));
-      log.info("source '{}': added {} tables to publication {}", settings.name(), missing.size(), pub);
+    return out;
+  }
+
+  /**
+   * Fails when the publication has a row filter or a column list on a captured table (PostgreSQL
+   * 15+): the rows it filters out, and the columns it leaves out, would never be captured, while the
+   * snapshot reads them all.
+   */
+  private void checkFiltersAndColumnLists(List<PgTable> tables) throws SQLException {
+    Set<String> captured = new LinkedHashSet<>();
+    tables.forEach(t -> captured.add(t.ref().qualifiedName()));
+    String pub = settings.publicationName();
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT n.nspname, c.relname, pg_get_expr(pr.prqual, pr.prrelid),"
+            + " (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum) FROM pg_attribute a"
+            + "   WHERE a.attrelid = pr.prrelid AND a.attnum = ANY(pr.prattrs))"
+            + " FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid"
+            + " JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE p.pubname = ? AND (pr.prqual IS NOT NULL OR pr.prattrs IS NOT NULL) ORDER BY 1, 2")) {
+      ps.setString(1, pub);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String qualified = rs.getString(1) + "." + rs.getString(2);
+          if (!captured.contains(qualified)) {
+            continue;
+          }
+          String filter = rs.getString(3);
+          String columns = rs.getString(4);
+          String quoted = quoteIdent(rs.getString(1)) + "." + quoteIdent(rs.getString(2));
+          String what = filter != null
+              ? "a row filter on " + qualified + " (WHERE " + filter + "): rows it leaves out, and updates that move a"
+                  + " row out of it, would never be captured as they are"
+              : "a column list on " + qualified + " (" + columns + "): the other columns would be missing from every"
+                  + " streamed change, while the snapshot reads them";
+          throw new PgSourceException(Reason.PUBLICATION, "source '" + settings.name() + "': publication '" + pub
+              + "' has " + what + ". Fix: publish the whole table: ALTER PUBLICATION " + quoteIdent(pub)
+              + " DROP TABLE " + quoted + "; ALTER PUBLICATION " + quoteIdent(pub) + " ADD TABLE " + quoted + ";");
+        }
+      }
     }
   }
 
@@ -230,8 +407,12 @@ public final class PgCatalog {
 
   /** The slot as the server knows it, if it exists. */
   public Optional<SlotInfo> slot() throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement(
-        "SELECT plugin, database, active, active_pid, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+    int major = serverMajorVersion();
+    String walStatus = major >= 13 ? "wal_status" : "NULL";
+    String reason = major >= 17 ? "invalidation_reason"
+        : major == 16 ? "CASE WHEN conflicting THEN 'conflict with recovery' END" : "NULL";
+    try (PreparedStatement ps = conn.prepareStatement("SELECT plugin, database, active, active_pid,"
+        + " confirmed_flush_lsn::text, " + walStatus + ", " + reason + " FROM pg_replication_slots WHERE slot_name = ?")) {
       ps.setString(1, settings.slotName());
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
@@ -239,7 +420,7 @@ public final class PgCatalog {
         }
         int pid = rs.getInt(4);
         return Optional.of(new SlotInfo(rs.getString(1), rs.getString(2), rs.getBoolean(3),
-            rs.wasNull() ? null : pid, rs.getString(5)));
+            rs.wasNull() ? null : pid, rs.getString(5), rs.getString(6), rs.getString(7)));
       }
     }
   }
@@ -247,10 +428,26 @@ public final class PgCatalog {
   /**
    * The slot, waiting up to {@code patience} for a previous reader's walsender to let go of it (the
    * server releases a slot a moment after its connection closes; longer after a network failure).
+   * When the walsender that holds it is {@code ownWalsender}, the one this process streamed from
+   * before its connection was given up (a dead network: the server has not noticed yet, and would
+   * hold the slot until its {@code wal_sender_timeout}), it is terminated first.
    */
-  public Optional<SlotInfo> slotReleased(java.time.Duration patience) throws SQLException {
-    long deadline = System.nanoTime() + patience.toNanos();
+  public Optional<SlotInfo> slotReleased(java.time.Duration patience, int ownWalsender) throws SQLException {
     Optional<SlotInfo> slot = slot();
+    if (ownWalsender != 0 && slot.isPresent() && slot.get().active() && slot.get().activePid() != null
+        && slot.get().activePid() == ownWalsender) {
+      try (PreparedStatement ps = conn.prepareStatement("SELECT pg_terminate_backend(?)")) {
+        ps.setInt(1, ownWalsender);
+        ps.execute();
+        log.warn("source '{}': replication slot {} was still held by the walsender (pid {}) of this reader's"
+            + " previous connection, which is gone: terminated it", settings.name(), settings.slotName(), ownWalsender);
+      } catch (SQLException e) {
+        log.warn("source '{}': could not terminate the walsender (pid {}) of this reader's previous connection"
+            + " ({}); waiting for the server to let go of slot {}", settings.name(), ownWalsender, e.getMessage(),
+            settings.slotName());
+      }
+    }
+    long deadline = System.nanoTime() + patience.toNanos();
     while (slot.isPresent() && slot.get().active() && System.nanoTime() < deadline) {
       java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L); // blocking thread: a short wait is fine here
       slot = slot();
@@ -258,17 +455,67 @@ public final class PgCatalog {
     return slot;
   }
 
-  /** Fails when the slot is of another plugin or database, or in use by another process. */
+  /**
+   * Fails when the slot is of another plugin or database, in use by another process, or invalidated
+   * (its WAL removed: the changes it had not sent are lost); warns when its WAL is no longer reserved.
+   */
   public void checkSlotUsable(SlotInfo slot) {
     if (!"pgoutput".equals(slot.plugin()) || !settings.database().equals(slot.database())) {
       throw new PgSourceException(Reason.SLOT_MISMATCH, "source '" + settings.name() + "': replication slot '"
           + settings.slotName() + "' exists for plugin '" + slot.plugin() + "' on database '" + slot.database()
           + "', not pgoutput on '" + settings.database() + "'. Fix: choose another slot-name, or drop that slot.");
     }
+    checkSlotHealth(slot);
     if (slot.active()) {
       throw new PgSourceException(Reason.SLOT_IN_USE, "source '" + settings.name() + "': replication slot '"
           + settings.slotName() + "' is in use by another process (pid " + slot.activePid()
           + "). Fix: stop the other reader, or give this source its own slot-name.");
+    }
+  }
+
+  /**
+   * Fails when the server invalidated the slot ({@code wal_status = lost}, or an
+   * {@code invalidation_reason}): it removed WAL the slot had not sent, so changes are lost and the
+   * slot cannot stream again. Warns when the slot's WAL is {@code unreserved}: it is kept only until
+   * the next checkpoint, then the slot is lost.
+   */
+  public void checkSlotHealth(SlotInfo slot) {
+    String name = settings.slotName();
+    if (slot.invalidated()) {
+      throw new PgSourceException(Reason.SLOT_LOST, "source '" + settings.name() + "': replication slot '" + name
+          + "' was invalidated by the server (wal_status = " + slot.walStatus()
+          + (slot.invalidationReason() == null ? "" : ", invalidation_reason = " + slot.invalidationReason())
+          + "): it removed WAL the slot had not yet sent, so the changes made after the slot's last confirmed position ("
+          + slot.confirmedFlushLsn() + ") are lost and the slot can never stream again. Fix: drop the slot"
+          + " (SELECT pg_drop_replication_slot('" + name.replace("'", "''") + "');) and start the source again: it"
+          + " creates a new slot and, with snapshot-mode = initial, reads every table again (rows deleted meanwhile"
+          + " remain in the sinks). To keep it from happening, raise max_slot_wal_keep_size (or set it to -1)"
+          + " and keep the reader from falling far behind.");
+    }
+    if ("unreserved".equals(slot.walStatus())) {
+      log.warn("source '{}': replication slot {} has wal_status = unreserved: its WAL exceeds max_slot_wal_keep_size"
+          + " and will be removed at the next checkpoint, losing the changes the slot has not sent (from {}) unless"
+          + " the reader catches up first. Fix: raise max_slot_wal_keep_size (or -1)", settings.name(), name,
+          slot.confirmedFlushLsn());
+    }
+  }
+
+  /**
+   * Which server and which history a source reads: {@code systemIdentifier} names the cluster (set by
+   * initdb, kept by physical standbys, so a failover keeps it and a different server has another),
+   * {@code timeline} its history (a promoted standby and a point-in-time recovery start a new one, on
+   * which LSNs already used on the old one are written again), {@code walPosition} where it writes now.
+   */
+  public record ServerIdentity(String systemIdentifier, int timeline, String walPosition) {}
+
+  /**
+   * {@code IDENTIFY_SYSTEM} on a replication connection ({@link PgConnector#connectForReplication()}):
+   * needs only the REPLICATION privilege, on every version (pg_control_system() needs more).
+   */
+  public static ServerIdentity identifySystem(Connection replication) throws SQLException {
+    try (Statement st = replication.createStatement(); ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
+      rs.next();
+      return new ServerIdentity(rs.getString("systemid"), rs.getInt("timeline"), rs.getString("xlogpos"));
     }
   }
 

@@ -1,5 +1,7 @@
 package io.syncline.streams.postgres;
 
+import io.syncline.streams.TlsSettings;
+import io.syncline.streams.capture.Failures;
 import io.syncline.streams.postgres.PgSourceException.Reason;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -49,6 +51,25 @@ public final class PgConnector {
     // snapshot reads take ResultSet.getString: it must be the server's text form, never pgjdbc's
     // rendering of a binary value, so both paths feed the same converters
     PGProperty.BINARY_TRANSFER.set(p, false);
+    TlsSettings tls = settings.tls();
+    PGProperty.SSL_MODE.set(p, tls.mode().setting());
+    if (tls.mode() != TlsSettings.Mode.DISABLE) {
+      if (tls.caFile() != null) {
+        PGProperty.SSL_ROOT_CERT.set(p, tls.caFile().toString());
+      } else if (tls.verifies()) {
+        PGProperty.SSL_FACTORY.set(p, "org.postgresql.ssl.DefaultJavaSSLFactory"); // the JVM's trust store
+      }
+      if (tls.keyStore() != null) {
+        PGProperty.SSL_KEY.set(p, tls.keyStore().toString()); // *.p12/*.pfx: pgjdbc reads it as PKCS#12
+        PGProperty.SSL_PASSWORD.set(p, tls.keyStorePassword().value());
+      }
+    }
+    if (!replication && !settings.serverTimeout().isZero()) {
+      // a query without an answer (a dead network, a frozen peer) fails instead of waiting forever; not on
+      // replication connections: creating a slot waits for running transactions, and the stream is watched
+      // by the session (server-timeout while reading)
+      PGProperty.SOCKET_TIMEOUT.set(p, (int) Math.max(1, (settings.serverTimeout().toMillis() + 999) / 1000));
+    }
     if (replication) {
       PGProperty.REPLICATION.set(p, "database");
       PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
@@ -67,12 +88,21 @@ public final class PgConnector {
     String where = "source '" + settings.name() + "' (" + settings.user() + "@" + settings.host() + ":"
         + settings.port() + "/" + settings.database() + ")";
     String msg = e.getMessage() == null ? "" : e.getMessage();
+    java.util.Optional<String> tls = settings.tls().explain(e, settings.host());
+    if (tls.isPresent()) {
+      return new PgSourceException(Reason.TLS, where + ": " + tls.get(), e);
+    }
+    if (Failures.timedOut(e)) {
+      return new PgSourceException(Reason.UNREACHABLE, where + ": no answer from PostgreSQL at " + settings.host() + ":"
+          + settings.port() + " within server-timeout (" + settings.serverTimeout().toSeconds()
+          + " s): the network or the server is gone. Reconnecting.", e);
+    }
     if (state.equals("08004") && settings.password().isEmpty() && msg.contains("password")) {
       return new PgSourceException(Reason.NO_PASSWORD, where + ": PostgreSQL asks for the password of user '"
           + settings.user() + "' and the source sets none. Fix: set the source's 'password' setting (e.g."
           + " password = ${?SYNCLINE_PG_PASSWORD}).", e);
     }
-    if (unknownHost(e)) {
+    if (Failures.unknownHost(e)) {
       return new PgSourceException(Reason.UNREACHABLE, where + ": host '" + settings.host()
           + "' is not known (no address found for it). Fix: correct the source's 'host' setting.", e);
     }
@@ -96,15 +126,6 @@ public final class PgConnector {
               + ":" + settings.port() + " (" + msg + "). Fix: check 'host'/'port' and that the server is running.", e)
           : new PgSourceException(Reason.OTHER, where + ": " + msg, e);
     };
-  }
-
-  private static boolean unknownHost(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.net.UnknownHostException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   public PgSourceSettings settings() {

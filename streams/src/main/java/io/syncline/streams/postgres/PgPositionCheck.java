@@ -7,7 +7,6 @@ import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -102,31 +101,21 @@ final class PgPositionCheck {
         return new PositionCheck.Invalid(now.toString(), where + ", after the server's current WAL position "
             + new Lsn(walEnd) + ": the server's log went back (a restore, or another server)");
       }
-      try (PreparedStatement ps = jdbc.prepareStatement(
-          "SELECT " + (walStatusKnown(jdbc) ? "wal_status" : "NULL") + " FROM pg_replication_slots WHERE slot_name = ?")) {
-        ps.setString(1, settings.slotName());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return new PositionCheck.Invalid(now.toString(), where + ", but its replication slot '" + settings.slotName()
-                + "' is gone: the changes made since cannot be read any more");
-          }
-          String walStatus = rs.getString(1);
-          if ("lost".equals(walStatus)) {
-            return new PositionCheck.Invalid(now.toString(), where + ", but its replication slot '" + settings.slotName()
-                + "' has lost the WAL it needs (wal_status = lost, max_slot_wal_keep_size exceeded): the changes since"
-                + " cannot be read any more");
-          }
-        }
+      java.util.Optional<PgCatalog.SlotInfo> slot = new PgCatalog(settings, jdbc).slot();
+      if (slot.isEmpty()) {
+        return new PositionCheck.Invalid(now.toString(), where + ", but its replication slot '" + settings.slotName()
+            + "' is gone: the changes made since cannot be read any more");
+      }
+      if (slot.get().invalidated()) {
+        return new PositionCheck.Invalid(now.toString(), where + ", but its replication slot '" + settings.slotName()
+            + "' has lost the WAL it needs (wal_status = " + slot.get().walStatus()
+            + (slot.get().invalidationReason() == null ? "" : ", invalidation_reason = " + slot.get().invalidationReason())
+            + "): the changes since cannot be read any more");
       }
       return new PositionCheck.Valid(now.toString());
     } catch (SQLException e) {
       throw connector.translate(e, true);
     }
-  }
-
-  /** PG 13 and later report a slot's {@code wal_status}. */
-  private static boolean walStatusKnown(Connection jdbc) throws SQLException {
-    return jdbc.getMetaData().getDatabaseMajorVersion() >= 13;
   }
 
   /**

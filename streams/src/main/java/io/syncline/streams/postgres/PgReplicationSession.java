@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import io.syncline.streams.capture.TableStart;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
@@ -39,11 +40,14 @@ final class PgReplicationSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PgReplicationSession.class);
   private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long MAX_IDLE_READ_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
 
   private final PgSourceSettings settings;
   private final PgStart start;
   private final PgCapture.Control control;
   private final PgConnector connector;
+  /** The pid of the walsender this source streamed from last, in this process (0: none yet); see {@link PgCatalog#slotReleased}. */
+  private final java.util.concurrent.atomic.AtomicInteger walsender;
   private Connection jdbc;
   private Connection replicationConnection;
   private PGConnection replication;
@@ -66,14 +70,29 @@ final class PgReplicationSession implements AutoCloseable {
   private long lastMessageNanos = System.nanoTime();
   private long lastHeartbeatNanos = System.nanoTime();
 
+  // the server's liveness: time spent reading without any sign of it (a message, or its sent position moving)
+  private long silentNanos;
+  private long lastReceivedLsn;
+  private boolean probed;
+
+  // the catalog, looked at now and then while streaming: new tables to capture, the slot's health
+  private long nextCatalogCheckNanos;
+  private final java.util.Set<String> keyless = new java.util.HashSet<>(); // new tables warned about
+  private String lastWalStatus;
+  private String signalTable; // schema.table of the signal table (never captured), or null
+  private boolean runOver; // the run should end: a new one takes in new tables
+  private boolean failed; // a read, a query or a status update failed: the connections may be dead
+
   // incremental snapshots (null: no signal table)
   private final IncrementalSnapshotState incrementalResume;
   private final java.util.concurrent.Executor blocking;
   private IncrementalSnapshotter incremental;
 
   private PgReplicationSession(PgSourceSettings settings, PgStart start, PgCapture.Control control,
-      IncrementalSnapshotState incrementalResume, org.apache.pekko.stream.Materializer materializer) {
+      IncrementalSnapshotState incrementalResume, org.apache.pekko.stream.Materializer materializer,
+      java.util.concurrent.atomic.AtomicInteger walsender) {
     this.settings = settings;
+    this.walsender = walsender;
     this.materializer = materializer;
     this.start = start;
     this.control = control;
@@ -83,8 +102,10 @@ final class PgReplicationSession implements AutoCloseable {
   }
 
   static PgReplicationSession open(PgSourceSettings settings, PgStart start, PgCapture.Control control,
-      IncrementalSnapshotState incrementalResume, org.apache.pekko.stream.Materializer materializer) {
-    PgReplicationSession s = new PgReplicationSession(settings, start, control, incrementalResume, materializer);
+      IncrementalSnapshotState incrementalResume, org.apache.pekko.stream.Materializer materializer,
+      java.util.concurrent.atomic.AtomicInteger walsender) {
+    PgReplicationSession s = new PgReplicationSession(settings, start, control, incrementalResume, materializer,
+        walsender);
     try {
       s.begin();
       return s;
@@ -105,6 +126,7 @@ final class PgReplicationSession implements AutoCloseable {
     List<PgTable> decoded = start.tables();
     if (settings.incrementalSnapshot().enabled()) {
       PgTable signal = PgSignalTable.check(settings, jdbc);
+      signalTable = signal.ref().qualifiedName();
       decoded = new ArrayList<>(decoded);
       decoded.add(signal); // decoded so that its changes reach the snapshotter, which keeps them from the sink
       java.util.Map<String, io.syncline.streams.event.TableRef> captured = new java.util.HashMap<>();
@@ -116,7 +138,7 @@ final class PgReplicationSession implements AutoCloseable {
     replicationConnection = connector.connectForReplication();
     replication = replicationConnection.unwrap(PGConnection.class);
 
-    Optional<PgCatalog.SlotInfo> slot = catalog.slotReleased(java.time.Duration.ofSeconds(15));
+    Optional<PgCatalog.SlotInfo> slot = catalog.slotReleased(java.time.Duration.ofSeconds(15), walsender.get());
     slot.ifPresent(catalog::checkSlotUsable);
     boolean anyCompleted = start.tables().stream().anyMatch(t -> start.of(t.ref()).snapshotCompleted());
     boolean wantSnapshot = settings.snapshotMode() == PgSourceSettings.SnapshotMode.INITIAL;
@@ -144,11 +166,21 @@ final class PgReplicationSession implements AutoCloseable {
     } else if (!chunks.isEmpty()) {
       resumeSnapshot(chunks);
     } else {
+      List<PgTable> fresh = new ArrayList<>();
       for (PgTable t : start.tables()) {
-        if (wantSnapshot && !start.of(t.ref()).snapshotCompleted()) {
-          log.warn("source '{}': table {} was added after the initial snapshot; its existing rows are not read"
-              + " (only its changes from now on are captured)", settings.name(), t.ref().qualifiedName());
+        TableStart recorded = start.of(t.ref());
+        if (wantSnapshot && !recorded.snapshotCompleted()) {
+          if (recorded.committed() == null) {
+            fresh.add(t); // never captured: created (or included) since, its rows are read first
+          } else {
+            log.warn("source '{}': table {} was captured without an initial snapshot; its rows from before are not"
+                + " read (an incremental snapshot reads them: bin/syncline snapshot)", settings.name(),
+                t.ref().qualifiedName());
+          }
         }
+      }
+      if (!fresh.isEmpty()) {
+        snapshotNewTables(fresh);
       }
     }
     if (snapshot == null) {
@@ -171,6 +203,24 @@ final class PgReplicationSession implements AutoCloseable {
       beginSnapshot(view.snapshotName(), view.lsn(), origin, tables, chunks);
     } // the workers imported the view: the temporary slot may go
     streamAfterSnapshot = 0; // the slot's confirmed position: the original snapshot's
+  }
+
+  /**
+   * Tables never captured before (created while the source ran, or added to {@code include-tables})
+   * are read at a new consistent view S2 (a temporary slot's exported snapshot), after they joined
+   * the publication (prepare added them); the stream then resumes at the slot's confirmed position,
+   * and their streamed changes at or before S2, which the rows read hold, are dropped. So the rows
+   * written between the table's creation and its joining the publication, which the slot never
+   * streams, are read, and nothing comes twice. Their snapshot completes at S2.
+   */
+  private void snapshotNewTables(List<PgTable> tables) throws SQLException {
+    try (PgSnapshotResume.View view = PgSnapshotResume.newView(settings, connector)) {
+      log.info("source '{}': reading the rows of {} new {} {} at a new view {}, then streaming from slot {}",
+          settings.name(), tables.size(), tables.size() == 1 ? "table" : "tables",
+          tables.stream().map(t -> t.ref().qualifiedName()).toList(), new Lsn(view.lsn()), settings.slotName());
+      beginSnapshot(view.snapshotName(), view.lsn(), view.lsn(), tables, Map.of());
+    }
+    streamAfterSnapshot = 0; // the slot's confirmed position
   }
 
   /** Creates the slot; returns the exported snapshot's name (null when not exported). */
@@ -197,6 +247,11 @@ final class PgReplicationSession implements AutoCloseable {
   }
 
   private void startStreaming(long startLsn) throws SQLException {
+    // the walsender serving this connection: if the network dies, the next run takes the slot back from it
+    try (Statement st = replicationConnection.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      walsender.set(rs.getInt(1));
+    }
     ChainedLogicalStreamBuilder b = replication.getReplicationAPI().replicationStream().logical()
         .withSlotName(settings.slotName())
         .withStartPosition(LogSequenceNumber.valueOf(startLsn))
@@ -207,6 +262,14 @@ final class PgReplicationSession implements AutoCloseable {
       b = b.withSlotOption("messages", "true");
     }
     stream = b.start();
+    if (!settings.serverTimeout().isZero()) {
+      // a message that starts but never ends fails the read after server-timeout (pgjdbc's own socket
+      // timeout on this connection is not one: it retries the read forever)
+      replicationConnection.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE,
+          settings.serverTimeout().toMillis()));
+    }
+    lastReceivedLsn = stream.getLastReceiveLSN().asLong();
+    nextCatalogCheckNanos = System.nanoTime() + catalogCheckInterval().toNanos();
     lastAckedLsn = startLsn;
     startBoundary = startLsn != 0 ? startLsn : catalog.slot().map(PgCatalog.SlotInfo::confirmedFlushLsn)
         .filter(l -> l != null).map(l -> Lsn.parse(l).value()).orElse(0L);
@@ -214,13 +277,35 @@ final class PgReplicationSession implements AutoCloseable {
         startLsn == 0 ? " at its confirmed position" : " at " + new Lsn(startLsn));
   }
 
-  /** The next chunk of records; blocks (on this dedicated thread) until there is something to emit. */
+  /**
+   * The next chunk of records; blocks (on this dedicated thread) for a moment at most: an empty
+   * chunk when nothing arrived. After {@link #ended()} turned true, nothing more comes.
+   */
   List<CaptureRecord> next() throws SQLException {
-    if (snapshot != null) {
-      return nextSnapshotChunk();
+    try {
+      if (snapshot != null) {
+        return nextSnapshotChunk();
+      }
+      List<CaptureRecord> out = nextStreamChunk();
+      return incremental == null ? out : incremental.process(out);
+    } catch (SQLException e) {
+      failed = true;
+      if (io.syncline.streams.capture.Failures.timedOut(e)) {
+        throw connector.translate(e, false); // a query without an answer: says so, and is retried
+      }
+      throw e;
+    } catch (RuntimeException e) {
+      failed = true;
+      throw e;
     }
-    List<CaptureRecord> out = nextStreamChunk();
-    return incremental == null ? out : incremental.process(out);
+  }
+
+  /**
+   * True when this run should end (and the source reader start a new one): new tables matching
+   * {@code include-tables} appeared, which a new run publishes, reads and captures.
+   */
+  boolean ended() {
+    return runOver;
   }
 
   // ---------------------------------------------------------------- snapshot
@@ -258,9 +343,19 @@ final class PgReplicationSession implements AutoCloseable {
     }
     long parkNanos = 50_000;
     long giveBackAt = System.nanoTime() + MAX_IDLE_READ_NANOS;
+    long loopNanos = System.nanoTime(); // silence counts only while reading: not while the sink is busy
     while (true) {
+      long now = System.nanoTime();
+      silentNanos += now - loopNanos;
+      loopNanos = now;
       applyAcknowledged();
       ByteBuffer buffer = stream.readPending();
+      long received = stream.getLastReceiveLSN().asLong();
+      if (buffer != null || received != lastReceivedLsn) {
+        lastReceivedLsn = received; // a keepalive with a new sent position is a sign of life too
+        silentNanos = 0;
+        probed = false;
+      }
       if (buffer != null) {
         lastMessageNanos = System.nanoTime();
         PgMessage message = PgOutputDecoder.decode(buffer);
@@ -273,6 +368,13 @@ final class PgReplicationSession implements AutoCloseable {
       }
       if (!out.isEmpty()) {
         return out; // nothing more buffered right now: hand over what we have (keeps latency low)
+      }
+      checkServerSilence();
+      if (!assembler.inTransaction() && System.nanoTime() >= nextCatalogCheckNanos) {
+        checkCatalog();
+        if (runOver) {
+          return out;
+        }
       }
       long idleNanos = System.nanoTime() - lastMessageNanos;
       if (!assembler.inTransaction() && idleNanos >= settings.idleEmitInterval().toNanos()) {
@@ -300,6 +402,109 @@ final class PgReplicationSession implements AutoCloseable {
     }
   }
 
+  /**
+   * Fails the stream when the server said nothing for {@code server-timeout} while we read: a dead
+   * network or a frozen server, which TCP would notice only after many minutes. An idle stream is
+   * never silent that long, since heartbeats (PostgreSQL 14+) come back through it; without them,
+   * silence outside a transaction is normal and not counted. Halfway, a status update asking for a
+   * reply gives a live server a chance to move its sent position.
+   */
+  private void checkServerSilence() throws SQLException {
+    java.time.Duration timeout = settings.serverTimeout();
+    if (timeout.isZero() || (!heartbeats && !assembler.inTransaction())) {
+      silentNanos = 0;
+      return;
+    }
+    if (!probed && silentNanos >= timeout.toNanos() / 2) {
+      probed = true;
+      stream.forceUpdateStatus();
+    }
+    if (silentNanos >= timeout.toNanos()) {
+      throw new PgSourceException(PgSourceException.Reason.UNREACHABLE, "source '" + settings.name()
+          + "': no message from PostgreSQL at " + settings.host() + ":" + settings.port()
+          + " on the replication connection for " + timeout.toSeconds() + " s (server-timeout), although an idle"
+          + " stream hears a heartbeat every " + settings.heartbeatInterval().toSeconds()
+          + " s: the network or the server is gone. Reconnecting.");
+    }
+  }
+
+  private java.time.Duration catalogCheckInterval() {
+    java.time.Duration d = settings.tableDiscoveryInterval();
+    return d.isZero() ? java.time.Duration.ofSeconds(10) : d;
+  }
+
+  /**
+   * Looks at the catalog between transactions: warns when the slot's WAL is no longer reserved (and
+   * fails when the server invalidated it), and, with {@code table-discovery-interval}, ends the run
+   * when a table matching {@code include-tables} is not captured or not published (created since,
+   * or dropped and created again): the next run publishes it, reads its rows and streams it.
+   */
+  private void checkCatalog() throws SQLException {
+    nextCatalogCheckNanos = System.nanoTime() + catalogCheckInterval().toNanos();
+    Optional<PgCatalog.SlotInfo> slot = catalog.slot();
+    if (slot.isPresent() && (slot.get().invalidated() || !java.util.Objects.equals(slot.get().walStatus(), lastWalStatus))) {
+      lastWalStatus = slot.get().walStatus();
+      catalog.checkSlotHealth(slot.get());
+    }
+    if (settings.tableDiscoveryInterval().isZero()) {
+      return;
+    }
+    java.util.Set<String> captured = new java.util.HashSet<>();
+    start.tables().forEach(t -> captured.add(t.ref().qualifiedName()));
+    java.util.Set<String> published = catalog.publishedTables();
+    List<String> added = new ArrayList<>();
+    List<String> republished = new ArrayList<>();
+    for (String q : catalog.matchingTables()) {
+      if (q.equals(signalTable) || (captured.contains(q) && published.contains(q))) {
+        continue;
+      }
+      int dot = q.indexOf('.');
+      try {
+        catalog.describe(q.substring(0, dot), q.substring(dot + 1));
+      } catch (PgSourceException e) {
+        if (keyless.add(q)) {
+          log.warn("source '{}': new table {} matches include-tables but is not captured yet: {}", settings.name(), q,
+              e.getMessage());
+        }
+        continue;
+      } catch (SQLException e) {
+        continue; // dropped meanwhile
+      }
+      (captured.contains(q) ? republished : added).add(q);
+    }
+    if (!added.isEmpty() || !republished.isEmpty()) {
+      if (!added.isEmpty()) {
+        log.info("source '{}': new {} matching include-tables: {}; restarting the capture to publish, read and"
+            + " stream {}", settings.name(), added.size() == 1 ? "table" : "tables", added,
+            added.size() == 1 ? "it" : "them");
+      }
+      if (!republished.isEmpty()) {
+        log.warn("source '{}': {} left publication {} (dropped and created again?); restarting the capture to"
+            + " publish {} again. Rows written before that are not read again: an incremental snapshot reads them"
+            + " (bin/syncline snapshot)", settings.name(), republished, settings.publicationName(),
+            republished.size() == 1 ? "it" : "them");
+      }
+      runOver = true;
+    }
+  }
+
+  /**
+   * Sends the server a standby status update with what is acknowledged: called while nobody reads
+   * (the sink is slow), so that the server does not take the silence for a dead reader
+   * ({@code wal_sender_timeout}) and end the connection. Nothing before streaming starts.
+   */
+  void keepAlive() throws SQLException {
+    if (stream != null) {
+      try {
+        applyAcknowledged();
+        stream.forceUpdateStatus();
+      } catch (SQLException | RuntimeException e) {
+        failed = true;
+        throw e;
+      }
+    }
+  }
+
   /** Tells the server what is durably delivered, on this thread (the stream is not thread-safe). */
   private void applyAcknowledged() throws SQLException {
     long lsn = control.pendingLsn();
@@ -318,10 +523,18 @@ final class PgReplicationSession implements AutoCloseable {
       snapshot.cancel(); // the workers abort their connections
     }
     closeQuietly(incremental);
+    if (failed) {
+      // the connections may be dead (a frozen network): a goodbye to the server could wait forever
+      abortQuietly(replicationConnection);
+      abortQuietly(jdbc);
+      return;
+    }
     if (stream != null) {
       try {
         applyAcknowledged();
         stream.forceUpdateStatus();
+        // ending the copy waits for the server's answer: bounded, whatever the network does
+        replicationConnection.setNetworkTimeout(Runnable::run, (int) CLOSE_TIMEOUT.toMillis());
       } catch (SQLException | RuntimeException e) {
         log.debug("source '{}': final status update failed: {}", settings.name(), e.getMessage());
       }
@@ -329,6 +542,16 @@ final class PgReplicationSession implements AutoCloseable {
     }
     closeQuietly(replicationConnection);
     closeQuietly(jdbc);
+  }
+
+  private static void abortQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.abort(Runnable::run); // closes the socket, sends nothing
+      } catch (SQLException | RuntimeException e) {
+        log.debug("abort failed: {}", e.getMessage());
+      }
+    }
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -21,6 +21,10 @@ public final class PgSourceException extends RuntimeException implements io.sync
     PUBLICATION,
     SLOT_IN_USE,
     SLOT_MISMATCH,
+    /** The server invalidated the replication slot (its WAL removed): changes were lost, the slot must be dropped. */
+    SLOT_LOST,
+    /** TLS to the server failed: its certificate not trusted or not naming the host, or no TLS where required. */
+    TLS,
     /** The signal table of incremental snapshots is missing, malformed or not writable. */
     SIGNAL_TABLE,
     OTHER

@@ -18,6 +18,12 @@ import io.syncline.streams.snapshot.incremental.IncrementalSnapshotSettings;
  * @param exclude patterns removed from what {@code include} matched
  * @param incrementalSnapshot signal table and chunk size of incremental snapshots (docs/incremental-snapshots.md)
  * @param onPositionLost what happens when the recorded positions are not valid on the server (docs/positions-and-recovery.md)
+ * @param serverTimeout how long the source waits for the server: the replication stream fails when
+ *     nothing arrived for this long while it was read (heartbeats keep an idle stream talking), and
+ *     a query of the other connections when its answer takes this long; zero: wait forever
+ * @param tableDiscoveryInterval how often the running source looks for new tables that match
+ *     {@code include}; zero: only at start
+ * @param tls TLS to the server ({@code tls { mode, ca-file, key-store, key-store-password }})
  */
 public record PgSourceSettings(
     String name,
@@ -38,6 +44,9 @@ public record PgSourceSettings(
     Duration heartbeatInterval,
     Duration idleEmitInterval,
     Duration connectTimeout,
+    Duration serverTimeout,
+    Duration tableDiscoveryInterval,
+    io.syncline.streams.TlsSettings tls,
     io.syncline.streams.snapshot.SnapshotSettings snapshot,
     IncrementalSnapshotSettings incrementalSnapshot,
     io.syncline.streams.capture.PositionCheck.OnPositionLost onPositionLost) {
@@ -78,6 +87,15 @@ public record PgSourceSettings(
     if (snapshotFetchSize <= 0 || maxBatchSize <= 0) {
       throw invalid(name, "snapshot-fetch-size/max-batch-size", "must be positive");
     }
+    if (serverTimeout.isNegative() || tableDiscoveryInterval.isNegative()) {
+      throw invalid(name, "server-timeout/table-discovery-interval", "must not be negative");
+    }
+    if (!serverTimeout.isZero() && !heartbeatInterval.isZero()
+        && serverTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+      throw invalid(name, "server-timeout", "(" + serverTimeout.toMillis() + " ms) must be at least twice"
+          + " 'heartbeat-interval' (" + heartbeatInterval.toMillis() + " ms): an idle stream hears from the server once"
+          + " per heartbeat");
+    }
   }
 
   private static void requireText(String v, String key) {
@@ -116,6 +134,9 @@ public record PgSourceSettings(
           c.getDuration("heartbeat-interval"),
           c.getDuration("idle-emit-interval"),
           c.getDuration("connect-timeout"),
+          c.getDuration("server-timeout"),
+          c.getDuration("table-discovery-interval"),
+          io.syncline.streams.TlsSettings.create(c, name),
           snapshotSettings(name, c), IncrementalSnapshotSettings.create(c, name),
           io.syncline.streams.capture.PositionCheck.OnPositionLost.parse(name, c.getString("on-position-lost")));
     } catch (ConfigException e) {
@@ -145,6 +166,6 @@ public record PgSourceSettings(
   public String toString() {
     return "PgSourceSettings[name=" + name + ", " + user + "@" + host + ":" + port + "/" + database
         + ", slot=" + slotName + ", publication=" + publicationName + ", include=" + include
-        + ", exclude=" + exclude + ", snapshot=" + snapshotMode + "]";
+        + ", exclude=" + exclude + ", snapshot=" + snapshotMode + ", " + tls + "]";
   }
 }

@@ -46,9 +46,16 @@ class PgBadInputIT {
   }
 
   static PgSourceSettings settings(int port, String user, String password, List<String> include) {
-    Config entry = ConfigFactory.parseMap(Map.of(
+    return settings(port, user, password, include, Map.of());
+  }
+
+  static PgSourceSettings settings(int port, String user, String password, List<String> include,
+      Map<String, Object> extra) {
+    Map<String, Object> m = new java.util.HashMap<>(Map.of(
         "name", "bad", "host", "localhost", "port", port, "database", DB, "user", user, "password", password,
         "include-tables", include, "slot-name", "bad_input_slot", "publication-name", "bad_input_pub"));
+    m.putAll(extra);
+    Config entry = ConfigFactory.parseMap(m);
     Config defaults = ConfigFactory.parseResources("reference.conf").resolve().getConfig("syncline.source-defaults.postgres");
     return PgSourceSettings.create(entry, defaults);
   }
@@ -127,5 +134,51 @@ class PgBadInputIT {
     assertThatThrownBy(() -> settings(pg.port(), "postgres", "", List.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("setting 'include-tables' is empty");
+  }
+
+  // ---------------------------------------------------------------- publications that would drop changes
+
+  private static PgSourceSettings withPublication(String publication, String table) {
+    return settings(pg.port(), "postgres", "", List.of(table),
+        Map.of("publication-name", publication, "create-publication", false));
+  }
+
+  @Test
+  void shouldRefuseAPublicationThatLeavesOutUpdatesAndDeletes() {
+    pg.execute(DB, "DROP PUBLICATION IF EXISTS ins_pub", "CREATE PUBLICATION ins_pub FOR TABLE public.good"
+        + " WITH (publish = 'insert, truncate')");
+    assertThatThrownBy(() -> PgCapture.prepare(withPublication("ins_pub", "public.good")))
+        .isInstanceOfSatisfying(PgSourceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.PUBLICATION))
+        .hasMessageContaining("publication 'ins_pub' does not publish update, delete: every UPDATE, DELETE of the"
+            + " captured tables would be lost")
+        .hasMessageContaining("ALTER PUBLICATION \"ins_pub\" SET (publish = 'insert, update, delete, truncate')");
+  }
+
+  @Test
+  void shouldRefuseAPublicationThatPublishesAPartitionedTableUnderItsPartitionsNames() {
+    pg.execute(DB, "DROP TABLE IF EXISTS public.measures",
+        "CREATE TABLE public.measures (id int PRIMARY KEY, v int) PARTITION BY RANGE (id)",
+        "CREATE TABLE public.measures_1 PARTITION OF public.measures FOR VALUES FROM (0) TO (1000)",
+        "DROP PUBLICATION IF EXISTS leaf_pub", "CREATE PUBLICATION leaf_pub FOR TABLE public.measures");
+    assertThatThrownBy(() -> PgCapture.prepare(withPublication("leaf_pub", "public.measures")))
+        .isInstanceOfSatisfying(PgSourceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.PUBLICATION))
+        .hasMessageContaining("publishes the changes of partitioned table public.measures under their partitions' names")
+        .hasMessageContaining("ALTER PUBLICATION \"leaf_pub\" SET (publish_via_partition_root = true)");
+  }
+
+  @Test
+  void shouldRefuseARowFilterOrAColumnListOnACapturedTable() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(pg.majorVersion() >= 15, "row filters and column lists: PostgreSQL 15+");
+    pg.execute(DB, "DROP PUBLICATION IF EXISTS filter_pub, columns_pub",
+        "CREATE PUBLICATION filter_pub FOR TABLE public.good WHERE (id > 10)",
+        "CREATE PUBLICATION columns_pub FOR TABLE public.good (id)");
+    assertThatThrownBy(() -> PgCapture.prepare(withPublication("filter_pub", "public.good")))
+        .isInstanceOfSatisfying(PgSourceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.PUBLICATION))
+        .hasMessageContaining("publication 'filter_pub' has a row filter on public.good (WHERE (id > 10))")
+        .hasMessageContaining("ALTER PUBLICATION \"filter_pub\" DROP TABLE \"public\".\"good\"; ALTER PUBLICATION"
+            + " \"filter_pub\" ADD TABLE \"public\".\"good\";");
+    assertThatThrownBy(() -> PgCapture.prepare(withPublication("columns_pub", "public.good")))
+        .isInstanceOfSatisfying(PgSourceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.PUBLICATION))
+        .hasMessageContaining("publication 'columns_pub' has a column list on public.good (id): the other columns");
   }
 }
