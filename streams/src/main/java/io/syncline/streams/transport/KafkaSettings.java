@@ -182,20 +182,43 @@ public record KafkaSettings(
     }
   }
 
-  /** Flattens {@code { linger.ms = 5, "sasl.jaas.config" = "..." }} into Kafka property names. */
+  /**
+   * Flattens {@code { linger.ms = 5, "sasl.jaas.config" = "..." }} into Kafka property names. A
+   * property may be written nested ({@code delivery.timeout.ms = 1}) or as one quoted key
+   * ({@code "delivery.timeout.ms" = 1}); HOCON keeps the two apart, so when both name the same
+   * property the one the user wrote wins over reference.conf's default, and two different values
+   * the user wrote are refused rather than one silently dropped.
+   */
   private static Map<String, String> properties(Config producer) {
     Map<String, String> props = new TreeMap<>();
+    Map<String, Boolean> fromDefaults = new java.util.HashMap<>();
     for (Map.Entry<String, ConfigValue> e : producer.entrySet()) {
       String name = String.join(".", ConfigUtil.splitPath(e.getKey()));
       Object v = e.getValue().unwrapped();
-      if (v instanceof Iterable<?> list) {
-        props.put(name, String.join(",", StreamSupport.stream(list.spliterator(), false)
-            .map(String::valueOf).toList()));
-      } else {
-        props.put(name, String.valueOf(v));
+      String value = v instanceof Iterable<?> list
+          ? String.join(",", StreamSupport.stream(list.spliterator(), false).map(String::valueOf).toList())
+          : String.valueOf(v);
+      boolean isDefault = isReference(e.getValue());
+      String before = props.get(name);
+      if (before == null) {
+        props.put(name, value);
+        fromDefaults.put(name, isDefault);
+      } else if (fromDefaults.get(name) && !isDefault) {
+        props.put(name, value);
+        fromDefaults.put(name, false);
+      } else if (!isDefault && !before.equals(value)) {
+        throw invalid("producer." + name, "is set twice with different values (" + (isSecret(name) ? "****" : before)
+            + " and " + (isSecret(name) ? "****" : value) + "), once as a quoted key and once nested. Fix: write it"
+            + " once, e.g. producer { " + name + " = ... }");
       }
     }
     return props;
+  }
+
+  /** Whether a value comes from a {@code reference.conf} (a default), not from the user's configuration. */
+  private static boolean isReference(ConfigValue value) {
+    String resource = value.origin().resource();
+    return resource != null && resource.endsWith("reference.conf");
   }
 
   /** Settings for a broker at {@code bootstrapServers} with every other key at its default. */
