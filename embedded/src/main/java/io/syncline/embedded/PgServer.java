@@ -67,6 +67,8 @@ public final class PgServer implements AutoCloseable {
     settings.put("max_connections", "100");
     settings.put("fsync", "off");
     settings.put("full_page_writes", "off");
+    // two-phase commit (PREPARE TRANSACTION), what application servers' XA uses
+    settings.put("max_prepared_transactions", "10");
     // the logical walsender sends a commit at the WAL writer's next cycle: 200 ms by default,
     // which would be most of the capture latency (measured: p50 183 ms -> 7 ms)
     settings.put("wal_writer_delay", "10ms");
