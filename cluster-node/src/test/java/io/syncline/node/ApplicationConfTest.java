@@ -43,6 +43,22 @@ class ApplicationConfTest {
   }
 
   @Test
+  void shouldReadEachTablesStrategyAndNameABadRule() {
+    NodeSettings settings = NodeSettings.create(ConfigFactory.parseString("""
+        syncline.tables = [
+          { match = "shop.public.customers", strategy = micro-batch, interval = 10s }
+          { match = "shop.public.audit_*",   strategy = batch, schedule = "*/5 * * * *" }
+        ]""").withFallback(load()));
+    io.syncline.streams.event.TableRef customers =
+        new io.syncline.streams.event.TableRef("postgresql", "shop", "shop", "public", "customers");
+    assertThat(settings.reader().strategies().strategyOf(customers))
+        .isEqualTo(io.syncline.streams.strategy.TableStrategy.microBatch(java.time.Duration.ofSeconds(10)));
+    assertThatThrownBy(() -> NodeSettings.create(ConfigFactory.parseString(
+        "syncline.tables = [{ match = \"shop.public.x\", strategy = hourly }]").withFallback(load())))
+        .hasMessageContaining("syncline.tables[0]").hasMessageContaining("not one of streaming, micro-batch, batch");
+  }
+
+  @Test
   void shouldRefuseDeadLetterModeWithoutADestination() {
     Config c = ConfigFactory.parseString("syncline.transport.dead-letter.on-refused-record = dead-letter")
         .withFallback(load());

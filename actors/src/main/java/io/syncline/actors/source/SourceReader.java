@@ -16,6 +16,8 @@ import io.syncline.streams.capture.PositionCheck;
 import io.syncline.streams.capture.Progress;
 import io.syncline.streams.capture.TableStart;
 import io.syncline.streams.event.TableRef;
+import io.syncline.streams.strategy.TableStrategies;
+import io.syncline.streams.strategy.TableStrategy;
 import io.syncline.streams.snapshot.KeyRange;
 import io.syncline.streams.snapshot.SnapshotChunk;
 import io.syncline.streams.transport.Transport;
@@ -86,9 +88,18 @@ public final class SourceReader {
    *     they are abandoned (they come again after the restart: at-least-once)
    */
   public record Settings(Duration askTimeout, Duration minBackoff, Duration maxBackoff, int maxProgressMerge,
-      Duration idleTableCommit, Duration stopTimeout) {
+      Duration idleTableCommit, Duration stopTimeout, TableStrategies strategies) {
     public static final Settings DEFAULT = new Settings(Duration.ofSeconds(30), Duration.ofSeconds(1),
-        Duration.ofSeconds(30), 64, Duration.ofSeconds(30), Duration.ofSeconds(10));
+        Duration.ofSeconds(30), 64, Duration.ofSeconds(30), Duration.ofSeconds(10), TableStrategies.NONE);
+
+    public Settings {
+      strategies = strategies == null ? TableStrategies.NONE : strategies;
+    }
+
+    public Settings(Duration askTimeout, Duration minBackoff, Duration maxBackoff, int maxProgressMerge,
+        Duration idleTableCommit, Duration stopTimeout) {
+      this(askTimeout, minBackoff, maxBackoff, maxProgressMerge, idleTableCommit, stopTimeout, TableStrategies.NONE);
+    }
 
     public Settings(Duration askTimeout, Duration minBackoff, Duration maxBackoff, int maxProgressMerge,
         Duration idleTableCommit) {
@@ -223,6 +234,14 @@ public final class SourceReader {
     }
     String identity = ((PositionCheck.Valid) c.check()).identity();
     List<CompletableFuture<Done>> asks = new ArrayList<>();
+    // each table's configured strategy (syncline.tables); the entity persists only a change
+    for (TableRef t : l.recorded().keySet()) {
+      TableStrategy strategy = settings.strategies().strategyOf(t);
+      asks.add(sharding.entityRefFor(TableEntity.ENTITY_KEY, t.entityId())
+          .<Done>askWithStatus(reply -> new TableEntity.SetStrategy(strategy, "configuration (syncline.tables)", reply),
+              settings.askTimeout())
+          .toCompletableFuture());
+    }
     if (identity != null) {
       l.recorded().forEach((t, s) -> {
         if (!identity.equals(s.sourceIdentity())) {
@@ -233,7 +252,7 @@ public final class SourceReader {
       });
     }
     ctx.pipeToSelf(CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)), (v, err) ->
-        err != null ? new Failed("record source identity", unwrap(err)) : new Ready(l));
+        err != null ? new Failed("record source identity and strategies", unwrap(err)) : new Ready(l));
     return Behaviors.receive(Command.class)
         .onMessage(Ready.class, r -> run(r.loaded()))
         .onMessage(Failed.class, this::onFailed)

@@ -65,12 +65,14 @@ public final class TableEntity
   }
 
   // ---------------------------------------------------------------------------------------------
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TableEntity.class);
+
   // Protocol
 
   /** Messages the table entity accepts. */
   public sealed interface Command extends CborSerializable
-      permits CommitPosition, CompleteSnapshot, CompleteSnapshotChunk, RestartSnapshot, RecordSourceIdentity, GetState,
-      Stop {}
+      permits CommitPosition, CompleteSnapshot, CompleteSnapshotChunk, RestartSnapshot, RecordSourceIdentity, SetStrategy,
+      GetState, Stop {}
 
   /**
    * Records that every change of this table up to {@code position} has been durably delivered.
@@ -118,6 +120,13 @@ public final class TableEntity
   public record RecordSourceIdentity(String identity, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** Asks for the current {@link State}. */
+  /**
+   * Sets the table's sync strategy (docs/strategies.md), with why (configuration, later the strategy
+   * supervisor). Nothing is persisted when it is already the table's strategy.
+   */
+  public record SetStrategy(io.syncline.streams.strategy.TableStrategy strategy, String reason,
+      ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   public record GetState(ActorRef<State> replyTo) implements Command {}
 
   /** Stops the entity; sent by sharding on passivation and rebalance. */
@@ -130,7 +139,8 @@ public final class TableEntity
    * {@code src/test/resources/fixtures/table-entity/}.
    */
   public sealed interface Event extends CborSerializable
-      permits PositionCommitted, SnapshotCompleted, SnapshotRestarted, SnapshotChunkCompleted, SourceIdentityRecorded {}
+      permits PositionCommitted, SnapshotCompleted, SnapshotRestarted, SnapshotChunkCompleted, SourceIdentityRecorded,
+      StrategySet {}
 
   /** Changes up to {@code position} were delivered; {@code delta} counts them per operation. */
   public record PositionCommitted(SourcePosition position, String sourceName, Counts delta, long atMicros)
@@ -151,6 +161,10 @@ public final class TableEntity
 
   /** The positions from here on belong to the source history {@code identity}. */
   public record SourceIdentityRecorded(String identity, long atMicros) implements Event {}
+
+  /** The table's sync strategy became {@code strategy}, because of {@code reason}. */
+  public record StrategySet(io.syncline.streams.strategy.TableStrategy strategy, String reason, long atMicros)
+      implements Event {}
 
   /** A recorded chunk of an unfinished initial snapshot (see {@link SnapshotChunkCompleted}). */
   public record Chunk(Long lo, Long hi, SourcePosition view, long rows) implements CborSerializable {}
@@ -200,6 +214,7 @@ public final class TableEntity
    * @param lastCommitMicros time of the last {@link PositionCommitted}, microseconds since the epoch; 0 when none
    * @param snapshotChunks chunks of the unfinished initial snapshot already delivered (empty once it completed)
    * @param sourceIdentity the source history the positions belong to (null: not recorded, e.g. written before it was)
+   * @param strategy the table's sync strategy (null in states stored before strategies existed: streaming)
    */
   public record State(
       String entityId,
@@ -209,7 +224,8 @@ public final class TableEntity
       boolean snapshotCompleted,
       long lastCommitMicros,
       java.util.List<Chunk> snapshotChunks,
-      String sourceIdentity)
+      String sourceIdentity,
+      io.syncline.streams.strategy.TableStrategy strategy)
       implements CborSerializable {
 
     /** Copies the version vector into an unmodifiable sorted map. */
@@ -218,6 +234,14 @@ public final class TableEntity
       versionVector = Collections.unmodifiableMap(new TreeMap<>(versionVector == null ? Map.of() : versionVector));
       counters = counters == null ? Counts.ZERO : counters;
       snapshotChunks = snapshotChunks == null ? java.util.List.of() : java.util.List.copyOf(snapshotChunks);
+      strategy = strategy == null ? io.syncline.streams.strategy.TableStrategy.STREAMING : strategy;
+    }
+
+    /** A state without a strategy of its own (streaming). */
+    public State(String entityId, SourcePosition committed, Map<String, Long> versionVector, Counts counters,
+        boolean snapshotCompleted, long lastCommitMicros, java.util.List<Chunk> snapshotChunks, String sourceIdentity) {
+      this(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros, snapshotChunks,
+          sourceIdentity, null);
     }
 
     /** A state without recorded snapshot chunks nor source identity. */
@@ -240,7 +264,7 @@ public final class TableEntity
       Map<String, Long> vector = new TreeMap<>(versionVector);
       vector.merge(event.sourceName(), event.delta().total(), Long::sum);
       return new State(entityId, event.position(), vector, counters.plus(event.delta()), snapshotCompleted,
-          event.atMicros(), snapshotChunks, sourceIdentity);
+          event.atMicros(), snapshotChunks, sourceIdentity, strategy);
     }
 
     State apply(SnapshotCompleted event) {
@@ -248,24 +272,29 @@ public final class TableEntity
       // the snapshot's rows are counted here, once: snapshot batches carry no position to commit
       Counts read = new Counts(0, 0, 0, event.rows(), 0);
       return new State(entityId, position, versionVector, counters.plus(read), true, lastCommitMicros,
-          java.util.List.of(), sourceIdentity);
+          java.util.List.of(), sourceIdentity, strategy);
     }
 
     State apply(SnapshotRestarted event) {
       return new State(entityId, null, versionVector, counters, false, lastCommitMicros, java.util.List.of(),
-          sourceIdentity);
+          sourceIdentity, strategy);
     }
 
     State apply(SourceIdentityRecorded event) {
       return new State(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros,
-          snapshotChunks, event.identity());
+          snapshotChunks, event.identity(), strategy);
     }
 
     State apply(SnapshotChunkCompleted event) {
       java.util.List<Chunk> chunks = new java.util.ArrayList<>(snapshotChunks);
       chunks.add(new Chunk(event.lo(), event.hi(), event.view(), event.rows()));
       return new State(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros, chunks,
-          sourceIdentity);
+          sourceIdentity, strategy);
+    }
+
+    State apply(StrategySet event) {
+      return new State(entityId, committed, versionVector, counters, snapshotCompleted, lastCommitMicros, snapshotChunks,
+          sourceIdentity, event.strategy());
     }
 
     /** True when the chunk {@code (lo, hi]} is recorded. */
@@ -296,6 +325,7 @@ public final class TableEntity
         .onCommand(CompleteSnapshotChunk.class, this::onCompleteSnapshotChunk)
         .onCommand(RestartSnapshot.class, this::onRestartSnapshot)
         .onCommand(RecordSourceIdentity.class, this::onRecordSourceIdentity)
+        .onCommand(SetStrategy.class, this::onSetStrategy)
         .onCommand(GetState.class, (state, command) -> Effect().reply(command.replyTo(), state))
         .onCommand(Stop.class, (state, command) -> Effect().stop().thenNoReply())
         .build();
@@ -361,6 +391,20 @@ public final class TableEntity
         .thenReply(command.replyTo(), updated -> StatusReply.ack());
   }
 
+  private ReplyEffect<Event, State> onSetStrategy(State state, SetStrategy command) {
+    if (command.strategy() == null) {
+      return Effect().reply(command.replyTo(), StatusReply.error("strategy is missing"));
+    }
+    if (command.strategy().equals(state.strategy())) {
+      return Effect().reply(command.replyTo(), StatusReply.ack());
+    }
+    return Effect()
+        .persist(new StrategySet(command.strategy(), command.reason(), nowMicros()))
+        .thenRun(s -> LOG.info("table {}: strategy {} (was {}): {}", entityId, command.strategy(), state.strategy(),
+            command.reason()))
+        .thenReply(command.replyTo(), s -> StatusReply.ack());
+  }
+
   private ReplyEffect<Event, State> onRecordSourceIdentity(State state, RecordSourceIdentity command) {
     if (command.identity() == null || command.identity().isBlank()) {
       return Effect().reply(command.replyTo(), StatusReply.error("identity is missing"));
@@ -398,6 +442,7 @@ public final class TableEntity
         .onEvent(SnapshotRestarted.class, State::apply)
         .onEvent(SnapshotChunkCompleted.class, State::apply)
         .onEvent(SourceIdentityRecorded.class, State::apply)
+        .onEvent(StrategySet.class, State::apply)
         .build();
   }
 }

@@ -12,7 +12,9 @@ import io.syncline.actors.table.TableEntity.SnapshotCompleted;
 import io.syncline.actors.table.TableEntity.SnapshotChunkCompleted;
 import io.syncline.actors.table.TableEntity.SnapshotRestarted;
 import io.syncline.actors.table.TableEntity.SourceIdentityRecorded;
+import io.syncline.actors.table.TableEntity.StrategySet;
 import io.syncline.persistence.PgPosition;
+import io.syncline.streams.strategy.TableStrategy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -40,7 +42,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TableEntityEventFormatTest {
 
-  private static final String LATEST = "v2";
+  private static final String LATEST = "v3";
 
   private static final ActorTestKit testKit = ActorTestKit.create("TableEntityEventFormatTest", ConfigFactory.load());
   private static final JacksonJsonSerializer json =
@@ -64,7 +66,18 @@ class TableEntityEventFormatTest {
         Arguments.of("v2", new SnapshotChunkCompleted(50_000L, 100_000L, new PgPosition(0x1_0000_0000L, 0), 50_000,
             1_700_000_000_000_003L)),
         Arguments.of("v2", new SourceIdentityRecorded("pg system_identifier=7312345678901234567 timeline=2",
-            1_700_000_000_000_004L)));
+            1_700_000_000_000_004L)),
+        // v3: StrategySet added; the other events unchanged
+        Arguments.of("v3", new PositionCommitted(
+            new PgPosition(0x1_0000_0000L, 3), "pg-east", new Counts(1, 2, 3, 4, 5), 1_700_000_000_123_456L)),
+        Arguments.of("v3", new SnapshotCompleted(new PgPosition(0x1_0000_0000L, 0), 1_000_000, 1_700_000_000_000_001L)),
+        Arguments.of("v3", new SnapshotRestarted("replication slot recreated", 1_700_000_000_000_002L)),
+        Arguments.of("v3", new SnapshotChunkCompleted(50_000L, 100_000L, new PgPosition(0x1_0000_0000L, 0), 50_000,
+            1_700_000_000_000_003L)),
+        Arguments.of("v3", new SourceIdentityRecorded("pg system_identifier=7312345678901234567 timeline=2",
+            1_700_000_000_000_004L)),
+        Arguments.of("v3", new StrategySet(TableStrategy.microBatch(java.time.Duration.ofMinutes(5)),
+            "configuration: syncline.tables[1] (match = \"shop.public.customers\")", 1_700_000_000_000_005L)));
   }
 
   @AfterAll
@@ -116,7 +129,8 @@ class TableEntityEventFormatTest {
             "io.syncline.actors.table.TableEntity$SnapshotCompleted",
             "io.syncline.actors.table.TableEntity$SnapshotRestarted",
             "io.syncline.actors.table.TableEntity$SnapshotChunkCompleted",
-            "io.syncline.actors.table.TableEntity$SourceIdentityRecorded");
+            "io.syncline.actors.table.TableEntity$SourceIdentityRecorded",
+            "io.syncline.actors.table.TableEntity$StrategySet");
   }
 
   private static byte[] fixture(String version, Class<?> type) throws IOException {

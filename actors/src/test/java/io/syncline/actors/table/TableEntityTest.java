@@ -22,6 +22,7 @@ import java.util.Map;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
+import io.syncline.streams.strategy.TableStrategy;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
@@ -94,6 +95,29 @@ class TableEntityTest {
     State state = entity.runCommand(GetState::new).reply();
     assertThat(state.committed()).isNull();
     assertThat(state.sourceIdentity()).isEqualTo("pg system_identifier=1 timeline=1");
+  }
+
+  @Test
+  void shouldStreamUntilAStrategyIsSetThenKeepItThroughRestartsAndPersistOnlyChanges() {
+    assertThat(entity.runCommand(GetState::new).reply().strategy()).isEqualTo(TableStrategy.STREAMING);
+    commit(pos(0x100, 2), "pg-east", new Counts(1, 0, 0, 0, 0), 1_000);
+    TableStrategy microBatch = TableStrategy.microBatch(java.time.Duration.ofSeconds(10));
+    CommandResultWithReply<TableEntity.Command, Event, State, StatusReply<Done>> set =
+        entity.runCommand(reply -> new TableEntity.SetStrategy(microBatch, "configuration", reply));
+    assertThat(set.reply().isSuccess()).isTrue();
+    assertThat(set.eventOfType(TableEntity.StrategySet.class).strategy()).isEqualTo(microBatch);
+    assertThat(set.state().committed()).as("the position stays").isEqualTo(pos(0x100, 2));
+
+    assertThat(entity.<StatusReply<Done>>runCommand(reply -> new TableEntity.SetStrategy(microBatch, "again", reply))
+        .hasNoEvents()).as("the same strategy again persists nothing").isTrue();
+
+    entity.<StatusReply<Done>>runCommand(reply -> new RestartSnapshot("slot gone", reply));
+    State recovered = entity.restart().state();
+    assertThat(recovered.strategy()).isEqualTo(microBatch);
+
+    TableStrategy batch = TableStrategy.batch("0 * * * *");
+    assertThat(entity.<StatusReply<Done>>runCommand(reply -> new TableEntity.SetStrategy(batch, "configuration", reply))
+        .state().strategy()).isEqualTo(batch);
   }
 
   @Test
