@@ -579,6 +579,8 @@ public final class SqsTransport implements Transport {
   /** Releases the client (its connections and event loop) and the dead-letter file. */
   @Override
   public void close() {
+    log.info("SQS transport closed: {} message(s) accepted in {} SendMessageBatch request(s)", messages.get(),
+        requests.get());
     try {
       client.close();
     } finally {
