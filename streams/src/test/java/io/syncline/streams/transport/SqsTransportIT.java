@@ -345,4 +345,47 @@ class SqsTransportIT {
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain("very-secret-value"));
     }
   }
+
+  @Test
+  void shouldRetryThrottledRequestsAndFailedEntriesUntilSqsHasEveryEvent() throws Exception {
+    TableRef t1 = table("throttled", "t1");
+    List<OutRecord> sent = records(t1, 600, 1, 100);
+    try (SqsFaultProxy proxy = SqsFaultProxy.start(sqs.endpoint())) {
+      // small messages, so a request holds several entries and a partial failure is possible
+      SqsSettings s = settings(sqs, Map.of("endpoint", proxy.endpoint().toString(), "max-message-bytes", 4096,
+          "compression", "none", "fifo", false));
+      try (SqsTransport t = SqsTransport.create(system, s)) {
+        t.prepare(List.of(t1)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        proxy.throttle(3);
+        proxy.failFirstEntry(4);
+        assertThat(deliver(t, batches(sent, 200))).containsExactly(0, 1, 2);
+        assertThat(proxy.throttled()).isEqualTo(3);
+        assertThat(proxy.failedEntries()).isEqualTo(4);
+        List<Message> messages = drain(s.queueFor(t1));
+        assertThat(t.messages()).isEqualTo(messages.size());
+        assertThat(t.requests()).as("the throttled and the partly failed requests were sent again")
+            .isGreaterThanOrEqualTo((messages.size() + 9) / 10 + 3 + 4);
+        assertExactly(unpack(messages).stream().sorted(BY_POSITION).toList(), sent);
+      }
+    }
+  }
+
+  @Test
+  void shouldStopNamingTheFixWhenTheCredentialsAreRefused() throws Exception {
+    TableRef t1 = table("denied", "t1");
+    try (SqsFaultProxy proxy = SqsFaultProxy.start(sqs.endpoint())) {
+      proxy.requireAccessKey("AKIARIGHTKEY");
+      SqsSettings s = settings(sqs, Map.of("endpoint", proxy.endpoint().toString(), "access-key-id", "AKIAWRONGKEY",
+          "secret-access-key", "wrong-secret-value"));
+      try (SqsTransport t = SqsTransport.create(system, s)) {
+        assertThatThrownBy(() -> t.prepare(List.of(t1)).toCompletableFuture().get(30, TimeUnit.SECONDS))
+            .cause().isInstanceOf(Failures.Permanent.class)
+            .hasMessageContaining("could not look up the SQS queue 'denied-public-t1.fifo' at " + proxy.endpoint())
+            .hasMessageContaining("the credentials are refused (InvalidClientTokenId: ")
+            .hasMessageContaining("Fix: check syncline.transport.sqs.access-key-id and secret-access-key")
+            .satisfies(e -> assertThat(Failures.retryable(e)).isFalse())
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("wrong-secret-value"));
+      }
+    }
+  }
 }
