@@ -63,12 +63,13 @@ public record NodeSettings(
       throw new IllegalArgumentException("syncline.reader.stop-timeout must be positive, got " + stopTimeout);
     }
     for (String s : sinks) {
-      if (!Set.of("jsonl", "kafka", "noop").contains(s)) {
-        throw new IllegalArgumentException("syncline.transport.sinks: unknown sink '" + s + "' (use jsonl, kafka or noop)");
+      if (!Set.of("jsonl", "kafka", "sqs", "noop").contains(s)) {
+        throw new IllegalArgumentException("syncline.transport.sinks: unknown sink '" + s
+            + "' (use jsonl, kafka, sqs or noop)");
       }
     }
     if (sinks.isEmpty()) {
-      throw new IllegalArgumentException("syncline.transport.sinks is empty: name at least one of jsonl, kafka, noop");
+      throw new IllegalArgumentException("syncline.transport.sinks is empty: name at least one of jsonl, kafka, sqs, noop");
     }
   }
 

@@ -11,6 +11,8 @@ import io.syncline.streams.transport.JsonLinesTransport;
 import io.syncline.streams.transport.KafkaSettings;
 import io.syncline.streams.transport.KafkaTransport;
 import io.syncline.streams.transport.NoopTransport;
+import io.syncline.streams.transport.SqsSettings;
+import io.syncline.streams.transport.SqsTransport;
 import io.syncline.streams.transport.Transport;
 import java.io.IOException;
 import java.net.BindException;
@@ -127,6 +129,11 @@ public final class SynclineNode implements AutoCloseable {
           KafkaSettings s = KafkaSettings.create(config.getConfig(KafkaSettings.CONFIG_PATH));
           DeadLetters.Settings dead = DeadLetters.Settings.create(config.getConfig(DeadLetters.Settings.CONFIG_PATH));
           yield system -> KafkaTransport.create(system, s, dead);
+        }
+        case "sqs" -> {
+          SqsSettings s = SqsSettings.create(config.getConfig(SqsSettings.CONFIG_PATH));
+          DeadLetters.Settings dead = DeadLetters.Settings.create(config.getConfig(DeadLetters.Settings.CONFIG_PATH));
+          yield system -> SqsTransport.create(system, s, dead);
         }
         case "noop" -> system -> new NoopTransport();
         default -> throw new IllegalArgumentException("unknown sink " + sink);

@@ -10,6 +10,7 @@ import io.syncline.streams.postgres.PgCaptureSource;
 import io.syncline.streams.transport.DeadLetters;
 import io.syncline.streams.transport.JsonLinesTransport;
 import io.syncline.streams.transport.KafkaSettings;
+import io.syncline.streams.transport.SqsSettings;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,22 @@ class ApplicationConfTest {
         .isEqualTo(DeadLetters.Settings.FAIL);
     assertThat(JsonLinesTransport.Settings.create(load().getConfig(JsonLinesTransport.Settings.CONFIG_PATH)).fsync())
         .as("durable by default").isTrue();
+    SqsSettings sqs = SqsSettings.create(load().getConfig(SqsSettings.CONFIG_PATH));
+    assertThat(sqs).as("conf/application.conf documents the defaults of reference.conf")
+        .isEqualTo(SqsSettings.create(com.typesafe.config.ConfigFactory.empty()));
+    assertThat(sqs.queuePattern()).isEqualTo("${source}-${schema}-${table}");
+    assertThat(sqs.maxMessageBytes()).isEqualTo(262_144);
+  }
+
+  @Test
+  void shouldReadTheSqsSinkWithoutPrintingItsSecret() {
+    Config c = ConfigFactory.parseString("syncline.transport { sinks = [sqs], sqs { endpoint = \"http://localhost:9324\","
+        + " region = eu-west-1, access-key-id = AKIAEXAMPLE, secret-access-key = \"sqs-secret-value\" } }")
+        .withFallback(load());
+    assertThat(NodeSettings.create(c).sinks()).containsExactly("sqs");
+    SqsSettings sqs = SqsSettings.create(c.getConfig(SqsSettings.CONFIG_PATH));
+    assertThat(sqs.endpoint()).isEqualTo("http://localhost:9324");
+    assertThat(sqs.toString()).doesNotContain("sqs-secret-value");
   }
 
   @Test

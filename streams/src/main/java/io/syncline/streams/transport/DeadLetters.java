@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a sink does with a record it refuses for good (today: a record larger than Kafka's limit;
- * later an SQS limit): stop with a {@link io.syncline.streams.capture.Failures.Permanent} error
+ * What a sink does with a record it refuses for good (a record larger than Kafka's limit, an
+ * event too large for any SQS message): stop with a {@link io.syncline.streams.capture.Failures.Permanent} error
  * ({@link OnRefused#FAIL}, the default), or set it aside as a dead letter and go on
  * ({@link OnRefused#DEAD_LETTER}): into a file (the whole record) and/or a Kafka topic (what it
  * was and why, not its value, which is what was too large). Never retried: retrying a record that

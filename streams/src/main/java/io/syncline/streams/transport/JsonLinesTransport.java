@@ -271,7 +271,7 @@ public final class JsonLinesTransport implements Transport {
    * Compact JSON has no line breaks; pretty-printed JSON has them only between tokens (a raw line
    * break inside a JSON string is invalid), where a space means the same.
    */
-  private static byte[] oneLine(byte[] json) {
+  static byte[] oneLine(byte[] json) {
     for (int i = 0; i < json.length; i++) {
       if (json[i] == '\n' || json[i] == '\r') {
         byte[] copy = json.clone();
