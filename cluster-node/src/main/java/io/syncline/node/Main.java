@@ -157,7 +157,14 @@ public final class Main {
         return ConfigFactory.load(ConfigFactory.parseFile(p.toFile(),
             com.typesafe.config.ConfigParseOptions.defaults().setAllowMissing(false)));
       }
-      return ConfigFactory.load();
+      if (System.getProperty("config.file") != null || System.getProperty("config.resource") != null
+          || System.getProperty("config.url") != null) {
+        return ConfigFactory.load(); // the JVM options name the configuration
+      }
+      // no configuration given: the defaults (reference.conf) and -D overrides only. Not the
+      // application.conf resources on the class path: none is ours, and libraries ship their own
+      // (ElasticMQ's, for the embedded demo, sets pekko.loglevel = DEBUG and Pekko HTTP limits)
+      return ConfigFactory.load(ConfigFactory.empty());
     } catch (com.typesafe.config.ConfigException e) {
       throw new IllegalArgumentException("cannot read the configuration: " + ConfigCheck.describe(e), e);
     }
