@@ -1,0 +1,176 @@
+package io.syncline.streams.lake;
+
+import io.delta.kernel.DataWriteContext;
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.Table;
+import io.delta.kernel.Transaction;
+import io.delta.kernel.data.ColumnarBatch;
+import io.delta.kernel.data.FilteredColumnarBatch;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.exceptions.TableNotFoundException;
+import io.delta.kernel.expressions.Column;
+import io.delta.kernel.expressions.Literal;
+import io.delta.kernel.utils.CloseableIterable;
+import io.delta.kernel.utils.CloseableIterator;
+import io.delta.kernel.utils.DataFileStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Small helpers over Delta Kernel shared by the bronze and silver tables. */
+final class DeltaIo {
+
+  private DeltaIo() {}
+
+  /** The table's latest snapshot, or empty when there is no table at {@code path} yet. */
+  static Optional<Snapshot> latest(Engine engine, String path) {
+    try {
+      return Optional.of(Table.forPath(engine, path).getLatestSnapshot(engine));
+    } catch (TableNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Writes {@code batches} (logical data of one partition, in the transaction's schema) as Parquet
+   * files of the transaction's table and returns their add actions. {@code extraStats}: columns to
+   * collect min/max for besides the table's default ones.
+   */
+  static List<Row> write(Engine engine, Transaction txn, Map<String, Literal> partition,
+      Iterator<ColumnarBatch> batches, List<Column> extraStats, boolean logical) throws IOException {
+    Row state = txn.getTransactionState(engine);
+    CloseableIterator<FilteredColumnarBatch> data = closeable(batches);
+    CloseableIterator<FilteredColumnarBatch> physical =
+        logical ? Transaction.transformLogicalData(engine, state, data, partition) : data;
+    DataWriteContext ctx = Transaction.getWriteContext(engine, state, partition);
+    List<Column> stats = new ArrayList<>(ctx.getStatisticsColumns());
+    for (Column c : extraStats) {
+      if (!stats.contains(c)) {
+        stats.add(c);
+      }
+    }
+    List<Row> actions = new ArrayList<>();
+    try (CloseableIterator<DataFileStatus> files =
+        engine.getParquetHandler().writeParquetFiles(ctx.getTargetDirectory(), physical, stats);
+        CloseableIterator<Row> adds = Transaction.generateAppendActions(engine, state, files, ctx)) {
+      while (adds.hasNext()) {
+        actions.add(adds.next());
+      }
+    }
+    return actions;
+  }
+
+  /** Actions to commit, replayable (Kernel reads them again when it retries after a conflict). */
+  static CloseableIterable<Row> iterable(List<Row> actions) {
+    return new CloseableIterable<>() {
+      @Override
+      public CloseableIterator<Row> iterator() {
+        Iterator<Row> it = actions.iterator();
+        return new CloseableIterator<>() {
+          @Override
+          public boolean hasNext() {
+            return it.hasNext();
+          }
+
+          @Override
+          public Row next() {
+            return it.next();
+          }
+
+          @Override
+          public void close() {}
+        };
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private static CloseableIterator<FilteredColumnarBatch> closeable(Iterator<ColumnarBatch> batches) {
+    return new CloseableIterator<>() {
+      @Override
+      public boolean hasNext() {
+        return batches.hasNext();
+      }
+
+      @Override
+      public FilteredColumnarBatch next() {
+        return new FilteredColumnarBatch(batches.next(), Optional.empty());
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /**
+   * Deletes data files written for a commit that did not happen (a conflict or a failure), so a
+   * retry leaves no orphans behind; best effort (vacuum removes what is left).
+   */
+  static void deleteUncommitted(String tablePath, List<Row> addActions) {
+    for (Row action : addActions) {
+      String path = addPath(action);
+      if (path == null) {
+        continue;
+      }
+      try {
+        Path p = resolve(tablePath, path);
+        if (p != null) {
+          Files.deleteIfExists(p);
+        }
+      } catch (IOException | RuntimeException e) {
+        // left for vacuum
+      }
+    }
+  }
+
+  /** The path of an add action (relative to the table or absolute), or null for another action. */
+  static String addPath(Row singleAction) {
+    int add = singleAction.getSchema().indexOf("add");
+    if (add < 0 || singleAction.isNullAt(add)) {
+      return null;
+    }
+    Row a = singleAction.getStruct(add);
+    return a.getString(a.getSchema().indexOf("path"));
+  }
+
+  /** A local file of the table, or null when the table is not on the local file system. */
+  static Path resolve(String tablePath, String filePath) {
+    URI uri = URI.create(filePath.replace(" ", "%20"));
+    if (uri.isAbsolute()) {
+      return "file".equals(uri.getScheme()) ? Paths.get(uri) : null;
+    }
+    URI table = URI.create(tablePath);
+    if (table.getScheme() != null && !"file".equals(table.getScheme())) {
+      return null;
+    }
+    Path root = table.getScheme() == null ? Paths.get(tablePath) : Paths.get(table);
+    return root.resolve(uri.getPath());
+  }
+
+  /** Runs a commit's post-commit hooks (checkpoints, checksums): optimisations, the commit stands without them. */
+  static void runHooks(Engine engine, io.delta.kernel.TransactionCommitResult result) {
+    for (io.delta.kernel.hook.PostCommitHook hook : result.getPostCommitHooks()) {
+      try {
+        hook.threadSafeInvoke(engine);
+      } catch (IOException | RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(DeltaIo.class).warn("Delta post-commit hook {} failed: {}",
+            hook.getType(), e.toString());
+      }
+    }
+  }
+
+  static UncheckedIOException unchecked(IOException e) {
+    return new UncheckedIOException(e);
+  }
+}

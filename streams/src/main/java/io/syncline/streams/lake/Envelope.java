@@ -1,0 +1,154 @@
+package io.syncline.streams.lake;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The parts of an encoded change event (the envelope of {@link io.syncline.streams.envelope.EnvelopeEncoder})
+ * the lake needs. {@code before}, {@code after} and {@code source} are kept as the exact JSON text
+ * of the envelope (bronze stores them as they were sent); silver parses {@code after} with exact
+ * decimals ({@link #afterObject()}).
+ *
+ * @param op the envelope's op code: {@code c}, {@code u}, {@code d}, {@code r}, {@code t}
+ * @param before the before image's JSON text, or null
+ * @param after the after image's JSON text, or null
+ * @param source the source block's JSON text
+ * @param commitMicros the source commit time ({@code source.ts_us}, else {@code source.ts_ms} x 1000)
+ * @param txId the source transaction id ({@code transaction.id}), or null
+ * @param unchangedToast columns of {@code after} the source did not send
+ */
+record Envelope(String op, String before, String after, String source, long commitMicros, String txId,
+    List<String> unchangedToast) {
+
+  private static final JsonFactory FACTORY = new JsonFactory();
+  static final ObjectMapper EXACT = new ObjectMapper()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
+
+  /** Parses an envelope; a malformed one is an {@link IllegalArgumentException} naming what is wrong (no data). */
+  static Envelope parse(byte[] value) {
+    String op = null;
+    String before = null;
+    String after = null;
+    String source = null;
+    String txId = null;
+    List<String> toast = List.of();
+    try (JsonParser p = FACTORY.createParser(value)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("a change event envelope is a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "op" -> op = p.getText();
+          case "before" -> before = slice(p, t, value);
+          case "after" -> after = slice(p, t, value);
+          case "source" -> source = slice(p, t, value);
+          case "transaction" -> txId = transactionId(p, t);
+          case "unchanged_toast" -> toast = strings(p, t);
+          default -> p.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("a change event envelope is not valid JSON (" + e.getClass().getSimpleName() + ")");
+    }
+    if (op == null || source == null) {
+      throw new IllegalArgumentException("a change event envelope needs op and source");
+    }
+    return new Envelope(op, before, after, source, commitMicros(source), txId, toast);
+  }
+
+  /** The after image as an object with exact numbers, or null. */
+  ObjectNode afterObject() {
+    return object(after);
+  }
+
+  /** The before image as an object with exact numbers, or null. */
+  ObjectNode beforeObject() {
+    return object(before);
+  }
+
+  private static ObjectNode object(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      JsonNode n = EXACT.readTree(json);
+      return n instanceof ObjectNode o ? o : null;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("a row image of a change event is not valid JSON (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  /** The JSON text of the value the parser is at (an object, array or scalar); null for JSON null. */
+  private static String slice(JsonParser p, JsonToken t, byte[] value) throws IOException {
+    if (t == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    int start = (int) p.currentTokenLocation().getByteOffset();
+    p.skipChildren();
+    int end = (int) p.currentLocation().getByteOffset();
+    return new String(value, start, end - start, StandardCharsets.UTF_8);
+  }
+
+  private static String transactionId(JsonParser p, JsonToken t) throws IOException {
+    if (t != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return null;
+    }
+    String id = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      p.nextToken();
+      if (f.equals("id")) {
+        id = p.getValueAsString();
+      } else {
+        p.skipChildren();
+      }
+    }
+    return id;
+  }
+
+  private static List<String> strings(JsonParser p, JsonToken t) throws IOException {
+    if (t != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      out.add(p.getText());
+    }
+    return out;
+  }
+
+  private static long commitMicros(String source) {
+    try (JsonParser p = FACTORY.createParser(source)) {
+      long ms = 0;
+      p.nextToken();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String f = p.currentName();
+        p.nextToken();
+        if (f.equals("ts_us")) {
+          return p.getLongValue();
+        } else if (f.equals("ts_ms")) {
+          ms = p.getLongValue();
+        } else {
+          p.skipChildren();
+        }
+      }
+      return ms * 1000;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("the source block of a change event is not valid JSON (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.syncline.streams.lake;
+
+import io.delta.kernel.defaults.engine.DefaultEngine;
+import io.delta.kernel.engine.Engine;
+import io.syncline.streams.event.TableRef;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes change events into the Delta lake: every event to bronze, and each keyed table's current
+ * rows to its silver table. Its {@link #flow()} takes {@link LakeBatch}es from any transport and
+ * emits each batch's pass-through, in order, only after the batch's events are committed to Delta
+ * (bronze and silver): the caller then commits its Kafka offset, deletes its SQS messages or
+ * acknowledges the source. Batches are gathered for up to {@code commit-interval} (or until
+ * {@code max-batch-events} events wait) and committed together: one bronze and one silver commit per
+ * table. Delta and Parquet I/O runs on the {@code syncline.lake.dispatcher}, never on the stream's
+ * threads. A failure (I/O, a malformed envelope) fails the stream; nothing is emitted for batches
+ * not committed, so their events come again (a replay adds nothing twice: {@link BronzeTable}).
+ *
+ * <p>A change silver cannot follow (a dropped column, a type change, a value its Delta type cannot
+ * hold) stops that table's silver only: its error is logged and kept in {@link #silverFailures()},
+ * its bronze and every other table go on.
+ */
+public final class LakeWriter {
+
+  private static final Logger log = LoggerFactory.getLogger(LakeWriter.class);
+  static final String ENGINE_INFO = "Syncline";
+
+  private final LakeSettings settings;
+  private final Engine engine;
+  private final BronzeTable bronze;
+  private final Map<String, SilverTable> silver = new ConcurrentHashMap<>();
+  private final Map<String, String> silverFailures = new ConcurrentHashMap<>();
+
+  public LakeWriter(LakeSettings settings) {
+    this.settings = settings;
+    this.engine = DefaultEngine.create(new Configuration());
+    this.bronze = new BronzeTable(engine, settings.bronzePath().toString(), ENGINE_INFO, settings);
+  }
+
+  public LakeSettings settings() {
+    return settings;
+  }
+
+  /** Tables whose silver stopped, with the error (table id → message). */
+  public Map<String, String> silverFailures() {
+    return Collections.unmodifiableMap(silverFailures);
+  }
+
+  /** The commit flow: batches in, their pass-throughs out once committed, in order. */
+  public <P> Flow<LakeBatch<P>, P, NotUsed> flow() {
+    return Flow.<LakeBatch<P>>create()
+        .groupedWeightedWithin(settings.maxBatchEvents(), b -> (long) Math.max(1, b.records().size()),
+            settings.commitInterval())
+        .via(Flow.fromMaterializer((mat, attrs) -> {
+          Executor io = mat.system().dispatchers().lookup(settings.dispatcher());
+          return Flow.<List<LakeBatch<P>>>create()
+              .mapAsync(1, group -> CompletableFuture.supplyAsync(() -> {
+                commit(group);
+                List<P> done = new ArrayList<>(group.size());
+                for (LakeBatch<P> b : group) {
+                  done.add(b.passThrough());
+                }
+                return done;
+              }, io));
+        }))
+        .mapConcat(list -> list)
+        .mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  /** Commits these batches' events (blocking): bronze, then silver, table by table. */
+  public void commit(List<? extends LakeBatch<?>> batches) {
+    Map<TableRef, List<LakeRecord>> byTable = new LinkedHashMap<>();
+    for (LakeBatch<?> b : batches) {
+      for (LakeRecord r : b.records()) {
+        byTable.computeIfAbsent(r.table(), t -> new ArrayList<>()).add(r);
+      }
+    }
+    for (Map.Entry<TableRef, List<LakeRecord>> e : byTable.entrySet()) {
+      try {
+        commitTable(e.getKey(), e.getValue());
+      } catch (IOException ex) {
+        throw new UncheckedIOException("lake commit of " + e.getKey() + " failed", ex);
+      }
+    }
+  }
+
+  private void commitTable(TableRef table, List<LakeRecord> records) throws IOException {
+    String id = BronzeTable.tableId(table);
+    List<BronzeTable.Event> events = new ArrayList<>(records.size());
+    for (LakeRecord r : records) {
+      events.add(new BronzeTable.Event(r, Envelope.parse(r.value()), Positions.sortable(r.position())));
+    }
+    if (settings.bronze()) {
+      int added = bronze.commit(table, events);
+      log.debug("bronze: {} of {} events of {} added", added, events.size(), id);
+    }
+    if (!settings.silver() || silverFailures.containsKey(id)) {
+      return;
+    }
+    LakeRecord last = records.get(records.size() - 1);
+    if (last.shape().keyColumns().isEmpty()) {
+      return; // no key, no current row per key: bronze only (docs/lake.md)
+    }
+    SilverTable table0 = silver.computeIfAbsent(id, k ->
+        new SilverTable(engine, settings.silverPath(k).toString(), k, ENGINE_INFO, settings));
+    List<SilverTable.Change> changes = new ArrayList<>(events.size());
+    for (BronzeTable.Event e : events) {
+      changes.add(new SilverTable.Change(e.record(), e.envelope(), e.positionSort()));
+    }
+    try {
+      table0.commit(changes);
+    } catch (io.syncline.streams.capture.Failures.Permanent p) {
+      silverFailures.put(id, p.getMessage());
+      log.error("{}", p.getMessage());
+    }
+  }
+}
