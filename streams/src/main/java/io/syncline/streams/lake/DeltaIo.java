@@ -29,6 +29,8 @@ import java.util.Optional;
 /** Small helpers over Delta Kernel shared by the bronze and silver tables. */
 final class DeltaIo {
 
+  private static final String PHYSICAL_NAME = "delta.columnMapping.physicalName";
+
   private DeltaIo() {}
 
   /** The table's latest snapshot, or empty when there is no table at {@code path} yet. */
@@ -74,21 +76,7 @@ final class DeltaIo {
     return new CloseableIterable<>() {
       @Override
       public CloseableIterator<Row> iterator() {
-        Iterator<Row> it = actions.iterator();
-        return new CloseableIterator<>() {
-          @Override
-          public boolean hasNext() {
-            return it.hasNext();
-          }
-
-          @Override
-          public Row next() {
-            return it.next();
-          }
-
-          @Override
-          public void close() {}
-        };
+        return closeableOf(actions.iterator());
       }
 
       @Override
@@ -97,15 +85,20 @@ final class DeltaIo {
   }
 
   private static CloseableIterator<FilteredColumnarBatch> closeable(Iterator<ColumnarBatch> batches) {
+    return closeableOf(batches).map(b -> new FilteredColumnarBatch(b, Optional.empty()));
+  }
+
+  /** A closeable view of an iterator that holds no resources. */
+  static <T> CloseableIterator<T> closeableOf(Iterator<T> it) {
     return new CloseableIterator<>() {
       @Override
       public boolean hasNext() {
-        return batches.hasNext();
+        return it.hasNext();
       }
 
       @Override
-      public FilteredColumnarBatch next() {
-        return new FilteredColumnarBatch(batches.next(), Optional.empty());
+      public T next() {
+        return it.next();
       }
 
       @Override
@@ -168,6 +161,21 @@ final class DeltaIo {
             hook.getType(), e.toString());
       }
     }
+  }
+
+  /** The schema with the physical (column-mapping) name of each field: the names in the Parquet files. */
+  static io.delta.kernel.types.StructType physical(io.delta.kernel.types.StructType logical) {
+    io.delta.kernel.types.StructType out = new io.delta.kernel.types.StructType();
+    for (io.delta.kernel.types.StructField f : logical.fields()) {
+      String name = f.getMetadata().contains(PHYSICAL_NAME) ? f.getMetadata().getString(PHYSICAL_NAME) : f.getName();
+      out = out.add(name, f.getDataType(), true);
+    }
+    return out;
+  }
+
+  /** An iterator of one element. */
+  static <T> CloseableIterator<T> single(T t) {
+    return closeableOf(List.of(t).iterator());
   }
 
   static UncheckedIOException unchecked(IOException e) {

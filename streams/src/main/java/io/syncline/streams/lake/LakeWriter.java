@@ -44,10 +44,13 @@ public final class LakeWriter {
   private final BronzeTable bronze;
   private final Map<String, SilverTable> silver = new ConcurrentHashMap<>();
   private final Map<String, String> silverFailures = new ConcurrentHashMap<>();
+  private final Map<String, Long> commits = new ConcurrentHashMap<>();
 
   public LakeWriter(LakeSettings settings) {
     this.settings = settings;
-    this.engine = DefaultEngine.create(new Configuration());
+    Configuration hadoop = new Configuration();
+    settings.hadoop().forEach(hadoop::set);
+    this.engine = DefaultEngine.create(hadoop);
     this.bronze = new BronzeTable(engine, settings.bronzePath().toString(), ENGINE_INFO, settings);
   }
 
@@ -126,6 +129,40 @@ public final class LakeWriter {
     } catch (io.syncline.streams.capture.Failures.Permanent p) {
       silverFailures.put(id, p.getMessage());
       log.error("{}", p.getMessage());
+    }
+    long n = commits.merge(id, 1L, Long::sum);
+    LakeSettings.Maintenance m = settings.maintenance();
+    if (m.compaction() && n % m.compactEvery() == 0) {
+      housekeep(id, true, false);
+    }
+    if (m.vacuum() && n % m.vacuumEvery() == 0) {
+      housekeep(id, false, true);
+    }
+  }
+
+  /**
+   * Compacts and/or vacuums bronze and the table's silver now (the writer does it every
+   * {@code every-commits} commits of a table). A failure is logged: housekeeping never fails a commit.
+   */
+  public void housekeep(String tableId, boolean compact, boolean vacuum) {
+    List<Housekeeping> tables = new ArrayList<>(2);
+    if (settings.bronze()) {
+      tables.add(new Housekeeping(engine, bronze.path(), "position_sort", false, settings));
+    }
+    if (settings.silver() && java.nio.file.Files.isDirectory(settings.silverPath(tableId))) {
+      tables.add(new Housekeeping(engine, settings.silverPath(tableId).toString(), SilverTable.KEY, true, settings));
+    }
+    for (Housekeeping h : tables) {
+      try {
+        if (compact) {
+          h.compact();
+        }
+        if (vacuum) {
+          h.vacuum();
+        }
+      } catch (IOException | RuntimeException e) {
+        log.warn("lake housekeeping of {} failed, tried again later: {}", tableId, e.toString());
+      }
     }
   }
 }

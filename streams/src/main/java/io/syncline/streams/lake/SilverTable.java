@@ -64,7 +64,6 @@ final class SilverTable {
   static final String SOURCE_NAME = "_source_name";
   static final Set<String> METADATA_COLUMNS = Set.of(KEY, POSITION, COMMIT_TS, SOURCE_NAME);
 
-  private static final String PHYSICAL_NAME = "delta.columnMapping.physicalName";
   private static final int MAX_ATTEMPTS = 10;
   /** Up to this many changed keys, the scan asks for files that may hold one of them; above, for the key range. */
   private static final int POINT_LOOKUPS = 64;
@@ -269,7 +268,7 @@ final class SilverTable {
     StructType physicalRead = ScanStateRow.getPhysicalDataReadSchema(scanState);
     FileStatus file = InternalScanFileUtils.getAddFileStatus(scanFile);
     try (CloseableIterator<ColumnarBatch> physical = engine.getParquetHandler()
-            .readParquetFiles(single(file), physicalRead, Optional.empty()).map(r -> r.getData());
+            .readParquetFiles(DeltaIo.single(file), physicalRead, Optional.empty()).map(r -> r.getData());
         CloseableIterator<FilteredColumnarBatch> data =
             Scan.transformPhysicalData(engine, scanState, scanFile, physical)) {
       while (data.hasNext()) {
@@ -342,7 +341,7 @@ final class SilverTable {
     if (rows.isEmpty()) {
       return List.of();
     }
-    StructType physical = physical(logical);
+    StructType physical = DeltaIo.physical(logical);
     int chunk = settings.rowsPerBatch();
     List<ColumnarBatch> batches = new ArrayList<>();
     for (int from = 0; from < rows.size(); from += chunk) {
@@ -359,16 +358,6 @@ final class SilverTable {
     }
     return DeltaIo.write(engine, txn, Map.of(), batches.iterator(),
         List.of(new Column(physical.at(logical.indexOf(KEY)).getName())), false);
-  }
-
-  /** The schema with the physical (column-mapping) name of each field: the names in the Parquet files. */
-  private static StructType physical(StructType logical) {
-    StructType out = new StructType();
-    for (StructField f : logical.fields()) {
-      String name = f.getMetadata().contains(PHYSICAL_NAME) ? f.getMetadata().getString(PHYSICAL_NAME) : f.getName();
-      out = out.add(name, f.getDataType(), true);
-    }
-    return out;
   }
 
   /** A transaction on the table: creates it, or evolves its schema when the source added columns. */
@@ -425,23 +414,5 @@ final class SilverTable {
       return "decimal(" + d.getPrecision() + "," + d.getScale() + ")";
     }
     return t.toString().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  private static <T> CloseableIterator<T> single(T t) {
-    Iterator<T> it = List.of(t).iterator();
-    return new CloseableIterator<>() {
-      @Override
-      public boolean hasNext() {
-        return it.hasNext();
-      }
-
-      @Override
-      public T next() {
-        return it.next();
-      }
-
-      @Override
-      public void close() {}
-    };
   }
 }

@@ -58,7 +58,7 @@ final class DeltaReader {
             Row scanFile = fileRows.next();
             FileStatus f = InternalScanFileUtils.getAddFileStatus(scanFile);
             try (CloseableIterator<ColumnarBatch> data = ENGINE.getParquetHandler()
-                    .readParquetFiles(single(f), physical, Optional.empty()).map(r -> r.getData());
+                    .readParquetFiles(DeltaIo.single(f), physical, Optional.empty()).map(r -> r.getData());
                 CloseableIterator<FilteredColumnarBatch> logical =
                     Scan.transformPhysicalData(ENGINE, state, scanFile, data)) {
               while (logical.hasNext()) {
@@ -81,21 +81,5 @@ final class DeltaReader {
       }
     }
     return out;
-  }
-
-  private static CloseableIterator<FileStatus> single(FileStatus f) {
-    List<FileStatus> l = List.of(f);
-    var it = l.iterator();
-    return new CloseableIterator<>() {
-      public boolean hasNext() {
-        return it.hasNext();
-      }
-
-      public FileStatus next() {
-        return it.next();
-      }
-
-      public void close() {}
-    };
   }
 }
