@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,6 +23,7 @@ import java.util.Set;
  *     {@code <source>.<schema>.<table>.<column>} ({@code silver.text-columns})
  * @param rowsPerBatch rows per batch handed to the Parquet writer ({@code rows-per-batch})
  * @param dispatcher the dispatcher blocking Delta and Parquet I/O runs on ({@code dispatcher})
+ * @param gold the gold tables ({@code gold}): aggregates over silver tables
  * @param maintenance compaction, vacuum and log retention ({@code housekeeping})
  * @param hadoop Hadoop file-system properties for Kernel's engine ({@code hadoop}), e.g. an object
  *     store's {@code fs.s3a.*}; may hold secrets, which {@link #toString()} never shows
@@ -36,6 +38,7 @@ public record LakeSettings(
     Set<String> textColumns,
     int rowsPerBatch,
     String dispatcher,
+    List<GoldSettings> gold,
     Maintenance maintenance,
     Map<String, String> hadoop) {
 
@@ -92,11 +95,12 @@ public record LakeSettings(
     }
     textColumns = Set.copyOf(textColumns);
     hadoop = Map.copyOf(hadoop);
+    gold = List.copyOf(gold);
   }
 
   /** Local settings with the defaults of reference.conf (tests, benchmarks, the demo). */
   public LakeSettings(Path path, Duration commitInterval) {
-    this(path, commitInterval, 50_000, 10, true, true, Set.of(), 4096, "syncline.lake.io-dispatcher",
+    this(path, commitInterval, 50_000, 10, true, true, Set.of(), 4096, "syncline.lake.io-dispatcher", List.of(),
         Maintenance.DEFAULT, Map.of());
   }
 
@@ -113,6 +117,7 @@ public record LakeSettings(
         Set.copyOf(c.getStringList("silver.text-columns")),
         c.getInt("rows-per-batch"),
         c.getString("dispatcher"),
+        GoldSettings.list(c),
         Maintenance.create(c.getConfig("housekeeping")),
         hadoop(c.getConfig("hadoop")));
   }
@@ -127,7 +132,7 @@ public record LakeSettings(
   /** The same settings with another root directory and commit interval (tests, the demo). */
   public LakeSettings withPath(Path newPath) {
     return new LakeSettings(newPath, commitInterval, maxBatchEvents, checkpointInterval, bronze, silver, textColumns,
-        rowsPerBatch, dispatcher, maintenance, hadoop);
+        rowsPerBatch, dispatcher, gold, maintenance, hadoop);
   }
 
   /** Never prints the Hadoop property values (object-store credentials). */
@@ -136,7 +141,7 @@ public record LakeSettings(
     return "LakeSettings[path=" + path + ", commitInterval=" + commitInterval + ", maxBatchEvents=" + maxBatchEvents
         + ", checkpointInterval=" + checkpointInterval + ", bronze=" + bronze + ", silver=" + silver
         + ", textColumns=" + textColumns + ", rowsPerBatch=" + rowsPerBatch + ", dispatcher=" + dispatcher
-        + ", maintenance=" + maintenance + ", hadoop=" + hadoop.keySet() + "]";
+        + ", gold=" + gold + ", maintenance=" + maintenance + ", hadoop=" + hadoop.keySet() + "]";
   }
 
   public Path bronzePath() {
@@ -145,6 +150,16 @@ public record LakeSettings(
 
   public Path silverPath(String tableId) {
     return path.resolve("silver").resolve(tableId);
+  }
+
+  public Path goldPath(String name) {
+    return path.resolve("gold").resolve(name);
+  }
+
+  /** The same settings with these gold tables (tests, the demo). */
+  public LakeSettings withGold(List<GoldSettings> tables) {
+    return new LakeSettings(path, commitInterval, maxBatchEvents, checkpointInterval, bronze, silver, textColumns,
+        rowsPerBatch, dispatcher, tables, maintenance, hadoop);
   }
 
   /** The silver type of a column: its own, or a string when listed in {@code text-columns}. */

@@ -45,6 +45,7 @@ public final class LakeWriter {
   private final Map<String, SilverTable> silver = new ConcurrentHashMap<>();
   private final Map<String, String> silverFailures = new ConcurrentHashMap<>();
   private final Map<String, Long> commits = new ConcurrentHashMap<>();
+  private final Map<String, String> goldFailures = new ConcurrentHashMap<>();
 
   public LakeWriter(LakeSettings settings) {
     this.settings = settings;
@@ -61,6 +62,11 @@ public final class LakeWriter {
   /** Tables whose silver stopped, with the error (table id → message). */
   public Map<String, String> silverFailures() {
     return Collections.unmodifiableMap(silverFailures);
+  }
+
+  /** Gold tables whose refresh stopped, with the error (gold name → message). */
+  public Map<String, String> goldFailures() {
+    return Collections.unmodifiableMap(goldFailures);
   }
 
   /** The commit flow: batches in, their pass-throughs out once committed, in order. */
@@ -125,7 +131,9 @@ public final class LakeWriter {
       changes.add(new SilverTable.Change(e.record(), e.envelope(), e.positionSort()));
     }
     try {
-      table0.commit(changes);
+      if (table0.commit(changes) > 0) {
+        refreshGold(id, table0);
+      }
     } catch (io.syncline.streams.capture.Failures.Permanent p) {
       silverFailures.put(id, p.getMessage());
       log.error("{}", p.getMessage());
@@ -137,6 +145,25 @@ public final class LakeWriter {
     }
     if (m.vacuum() && n % m.vacuumEvery() == 0) {
       housekeep(id, false, true);
+    }
+  }
+
+  /** Recomputes the gold tables over this silver table from its latest version. */
+  private void refreshGold(String tableId, SilverTable table) throws IOException {
+    for (GoldSettings g : settings.gold()) {
+      if (!g.from().equals(tableId) || goldFailures.containsKey(g.name())) {
+        continue;
+      }
+      var snapshot = DeltaIo.latest(engine, table.path());
+      if (snapshot.isEmpty()) {
+        continue;
+      }
+      try {
+        new GoldTable(engine, settings.goldPath(g.name()).toString(), g).refresh(snapshot.get());
+      } catch (io.syncline.streams.capture.Failures.Permanent p) {
+        goldFailures.put(g.name(), p.getMessage());
+        log.error("{}", p.getMessage());
+      }
     }
   }
 

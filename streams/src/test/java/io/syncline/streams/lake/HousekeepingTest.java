@@ -28,7 +28,7 @@ class HousekeepingTest {
 
   LakeSettings settings(LakeSettings.Maintenance m) {
     return new LakeSettings(dir, Duration.ofMillis(200), 50_000, 100, true, true, Set.of(), 4096,
-        "syncline.lake.io-dispatcher", m, Map.of());
+        "syncline.lake.io-dispatcher", List.of(), m, Map.of());
   }
 
   static long parquetFiles(Path table) throws Exception {

@@ -64,7 +64,7 @@ class LakeWriterTest {
 
   LakeSettings settings(Path lake) {
     return new LakeSettings(lake, Duration.ofMillis(200), 50_000, 10, true, true, Set.of(), 4096,
-        "syncline.lake.io-dispatcher", LakeSettings.Maintenance.DEFAULT, Map.of());
+        "syncline.lake.io-dispatcher", List.of(), LakeSettings.Maintenance.DEFAULT, Map.of());
   }
 
   /** The i-th change of the test's history: a change of one key at position (lsn i, index 1). */

@@ -35,7 +35,7 @@ class SilverLayoutTest {
 
   LakeSettings settings(Set<String> textColumns) {
     return new LakeSettings(dir, Duration.ofMillis(200), 50_000, 5, true, true, textColumns, 4096,
-        "syncline.lake.io-dispatcher", LakeSettings.Maintenance.DEFAULT, Map.of());
+        "syncline.lake.io-dispatcher", List.of(), LakeSettings.Maintenance.DEFAULT, Map.of());
   }
 
   static LakeRecord change(EnvelopeEncoder enc, TableShape shape, Op op, long offset, Object... values) {
