@@ -41,7 +41,7 @@ class ApplicationConfTest {
     assertThat(JsonLinesTransport.Settings.create(load().getConfig(JsonLinesTransport.Settings.CONFIG_PATH)).fsync())
         .as("durable by default").isTrue();
     io.syncline.streams.lake.LakeSettings lake = io.syncline.streams.lake.LakeSettings.create(load());
-    assertThat(lake.path()).isEqualTo(Path.of("./data/lake"));
+    assertThat(lake.path()).isEqualTo(Path.of("./data", "lake"));
     assertThat(lake.commitInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
     assertThat(lake.silver()).isTrue();
   }

@@ -1,11 +1,10 @@
 package io.syncline.streams.lake;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * The sortable form of a message key ({@code {"id": 42}}), silver's {@code _key}: ASCII whose byte
@@ -19,41 +18,40 @@ import java.util.Map;
 final class Keys {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final JsonFactory FACTORY = new JsonFactory();
 
   private Keys() {}
 
   static String sortable(String keyJson) {
-    JsonNode key;
-    try {
-      key = Envelope.EXACT.readTree(keyJson);
+    StringBuilder out = new StringBuilder(32);
+    try (JsonParser p = FACTORY.createParser(keyJson)) {
+      JsonToken t = p.nextToken();
+      if (t != JsonToken.START_OBJECT) {
+        part(out, p, t);
+        return out.toString();
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        part(out, p, p.nextToken());
+      }
     } catch (IOException e) {
       throw new IllegalArgumentException("a message key is not valid JSON (" + e.getClass().getSimpleName() + ")");
-    }
-    StringBuilder out = new StringBuilder(32);
-    if (!key.isObject()) {
-      part(out, key);
-      return out.toString();
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = key.fields(); it.hasNext(); ) {
-      part(out, it.next().getValue());
     }
     return out.toString();
   }
 
-  private static void part(StringBuilder out, JsonNode v) {
-    if (v.isIntegralNumber() && v.bigIntegerValue().bitLength() < 64) {
-      long flipped = v.longValue() ^ Long.MIN_VALUE;
+  private static void part(StringBuilder out, JsonParser p, JsonToken t) throws IOException {
+    if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+      long flipped = p.getLongValue() ^ Long.MIN_VALUE;
       out.append('n');
       for (int shift = 60; shift >= 0; shift -= 4) {
         out.append(HEX[(int) (flipped >>> shift) & 0xf]);
       }
-    } else if (v.isTextual()) {
+    } else if (t == JsonToken.VALUE_STRING) {
       out.append('s');
-      hex(out, v.asText().getBytes(StandardCharsets.UTF_8));
+      hex(out, p.getText().getBytes(StandardCharsets.UTF_8));
     } else {
       out.append('j');
-      hex(out, (v.isBigInteger() ? ((BigInteger) v.numberValue()).toString() : v.toString())
-          .getBytes(StandardCharsets.UTF_8));
+      hex(out, (t.isScalarValue() ? p.getText() : Envelope.EXACT.readTree(p).toString()).getBytes(StandardCharsets.UTF_8));
     }
     out.append('.');
   }

@@ -13,7 +13,8 @@ import java.util.Set;
  * Settings of the lake writer, read from {@code syncline.lake} (every key documented and defaulted
  * in the streams module's {@code reference.conf}).
  *
- * @param path the lake's root directory: {@code bronze/events}, {@code silver/<table>} under it ({@code path})
+ * @param path the lake's root directory: {@code bronze/events}, {@code silver/<table>}, {@code gold/<name>}
+ *     under it ({@code path}; empty: {@code <syncline.data-dir>/lake})
  * @param commitInterval how long events wait before they are committed ({@code commit-interval})
  * @param maxBatchEvents commit earlier when this many events are waiting ({@code max-batch-events})
  * @param checkpointInterval a Delta checkpoint every this many versions of a table ({@code checkpoint-interval})
@@ -107,8 +108,12 @@ public record LakeSettings(
   /** Reads {@code syncline.lake} of an application configuration. */
   public static LakeSettings create(Config root) {
     Config c = root.getConfig(CONFIG_PATH);
+    String path = c.getString("path");
+    if (path.isBlank()) {
+      path = Paths.get(root.getString("syncline.data-dir"), "lake").toString();
+    }
     return new LakeSettings(
-        Paths.get(c.getString("path")),
+        Paths.get(path),
         c.getDuration("commit-interval"),
         c.getInt("max-batch-events"),
         c.getInt("checkpoint-interval"),
