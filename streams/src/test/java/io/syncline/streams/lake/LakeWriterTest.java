@@ -300,6 +300,29 @@ class LakeWriterTest {
   }
 
   @Test
+  void shouldTakeTheDeliveryPipelinesBatchesAsAnInProcessTransport() throws Exception {
+    LakeTransport transport = new LakeTransport(new LakeWriter(settings(dir)), t -> SHAPE);
+    EnvelopeEncoder enc = new EnvelopeEncoder(() -> 0L);
+    Map<Long, Step> reference = new HashMap<>();
+    List<Step> steps = history(120, 23, reference);
+    List<io.syncline.streams.transport.Outgoing<Integer>> batches = new ArrayList<>();
+    for (int i = 0; i < steps.size(); i += 30) {
+      List<io.syncline.streams.transport.OutRecord> out = new ArrayList<>();
+      for (Step s : steps.subList(i, i + 30)) {
+        LakeRecord r = record(enc, SHAPE, ROW, s);
+        out.add(new io.syncline.streams.transport.OutRecord(r.table(), r.key(), r.value(), r.position(),
+            s.op() == Op.DELETE, List.of()));
+      }
+      batches.add(new io.syncline.streams.transport.Outgoing<>(out, i));
+    }
+    List<Integer> done = Source.from(batches).via(transport.<Integer>flow()).runWith(Sink.seq(), system)
+        .toCompletableFuture().get(60, TimeUnit.SECONDS);
+    assertThat(done).containsExactly(0, 30, 60, 90);
+    assertSilverEquals(dir.resolve("silver/shop.public.orders"), reference);
+    assertThat(DeltaReader.rows(dir.resolve("bronze/events"))).hasSize(120);
+  }
+
+  @Test
   void shouldEmitEachBatchInOrderOnlyAfterItsEventsAreInDelta() throws Exception {
     LakeWriter writer = new LakeWriter(settings(dir));
     EnvelopeEncoder enc = new EnvelopeEncoder(() -> 0L);
