@@ -10,7 +10,9 @@ import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.exceptions.ConcurrentWriteException;
 import io.delta.kernel.exceptions.TableAlreadyExistsException;
+import io.delta.kernel.expressions.Column;
 import io.delta.kernel.expressions.Literal;
+import io.delta.kernel.expressions.Predicate;
 import io.delta.kernel.types.DateType;
 import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructType;
@@ -20,6 +22,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -91,10 +94,23 @@ final class BronzeTable {
       var snapshot = DeltaIo.latest(engine, path);
       Progress done = Progress.read(snapshot, app);
       List<Event> todo = new ArrayList<>();
+      List<Event> late = new ArrayList<>();
       Set<String> seen = new HashSet<>();
       for (Event e : events) {
-        if (!done.covers(e.positionSort()) && seen.add(e.positionSort())) {
-          todo.add(e);
+        if (seen.add(e.positionSort())) {
+          (done.covers(e.positionSort()) ? late : todo).add(e);
+        }
+      }
+      if (!late.isEmpty() && snapshot.isPresent()) {
+        // at or before the progress: a re-delivery, or an event a transport delivered after later
+        // ones (an SQS standard queue). Bronze itself tells which: add only those it does not hold.
+        Set<String> positions = new HashSet<>();
+        late.forEach(e -> positions.add(e.positionSort()));
+        Set<String> held = lookup(snapshot.get(), id, positions, Set.of()).positions();
+        for (Event e : late) {
+          if (!held.contains(e.positionSort())) {
+            todo.add(e);
+          }
         }
       }
       if (todo.isEmpty()) {
@@ -102,7 +118,9 @@ final class BronzeTable {
       }
       todo.sort(Comparator.comparing(Event::positionSort));
       Event last = todo.get(todo.size() - 1);
-      Progress next = new Progress(done.version() + 1, last.positionSort(), last.record().position().display());
+      Progress next = last.positionSort().compareTo(done.position()) > 0
+          ? new Progress(done.version() + 1, last.positionSort(), last.record().position().display())
+          : new Progress(done.version() + 1, done.position(), done.display());
       Transaction txn;
       try {
         txn = builder(snapshot.isEmpty()).withTransactionId(engine, app, next.version()).build(engine);
@@ -138,6 +156,46 @@ final class BronzeTable {
       }
     }
   }
+
+  /**
+   * What bronze holds of one table at or after the smallest of {@code positions}: which of
+   * {@code positions} it has, and the latest position of each of {@code keys} (sortable keys).
+   * Reads the position and key columns of the table's files whose positions reach that far (data
+   * skipping on {@code position_sort}), keeping only the answer in memory.
+   */
+  Lookup lookup(Snapshot snapshot, String tableId, Set<String> positions, Set<String> keys) throws IOException {
+    String from = positions.stream().min(String::compareTo).orElseThrow();
+    Predicate filter = new Predicate("AND",
+        new Predicate("=", new Column("table_id"), Literal.ofString(tableId)),
+        new Predicate(">=", new Column("position_sort"), Literal.ofString(from)));
+    StructType columns = new StructType().add("table_id", StringType.STRING).add("key", StringType.STRING)
+        .add("position_sort", StringType.STRING);
+    Set<String> held = new HashSet<>();
+    Map<String, String> latest = new HashMap<>();
+    try (TableRows rows = new TableRows(engine, snapshot, filter, columns)) {
+      while (rows.hasNext()) {
+        Map<String, Object> r = rows.next();
+        String position = (String) r.get("position_sort");
+        if (!tableId.equals(r.get("table_id")) || position == null || position.compareTo(from) < 0) {
+          continue;
+        }
+        if (positions.contains(position)) {
+          held.add(position);
+        }
+        String key = (String) r.get("key");
+        if (key != null && !keys.isEmpty()) {
+          String k = Keys.sortable(key);
+          if (keys.contains(k)) {
+            latest.merge(k, position, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+          }
+        }
+      }
+    }
+    return new Lookup(held, latest);
+  }
+
+  /** See {@link #lookup}. */
+  record Lookup(Set<String> positions, Map<String, String> latestByKey) {}
 
   private TransactionBuilder builder(boolean create) {
     Table t = Table.forPath(engine, path);

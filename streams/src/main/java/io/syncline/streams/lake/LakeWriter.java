@@ -130,8 +130,35 @@ public final class LakeWriter {
     for (BronzeTable.Event e : events) {
       changes.add(new SilverTable.Change(e.record(), e.envelope(), e.positionSort()));
     }
+    SilverTable.LateChanges late = !settings.bronze() ? SilverTable.LateChanges.NONE : lateChanges -> {
+      // bronze (committed just before) holds every change of the table: a late change is applied
+      // when no later change of its key is there, i.e. when it is the key's latest
+      var snapshot = DeltaIo.latest(engine, bronze.path());
+      if (snapshot.isEmpty()) {
+        return java.util.Set.of();
+      }
+      java.util.Set<String> positions = new java.util.HashSet<>();
+      java.util.Map<String, String> keyOf = new java.util.HashMap<>();
+      for (SilverTable.Change c : lateChanges) {
+        if (c.record().key() != null) {
+          positions.add(c.positionSort());
+          keyOf.put(c.positionSort(), Keys.sortable(new String(c.record().key(), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+      }
+      if (positions.isEmpty()) {
+        return java.util.Set.of();
+      }
+      BronzeTable.Lookup found = bronze.lookup(snapshot.get(), id, positions, new java.util.HashSet<>(keyOf.values()));
+      java.util.Set<String> apply = new java.util.HashSet<>();
+      keyOf.forEach((position, key) -> {
+        if (position.equals(found.latestByKey().get(key))) {
+          apply.add(position);
+        }
+      });
+      return apply;
+    };
     try {
-      if (table0.commit(changes) > 0) {
+      if (table0.commit(changes, late) > 0) {
         refreshGold(id, table0);
       }
     } catch (io.syncline.streams.capture.Failures.Permanent p) {

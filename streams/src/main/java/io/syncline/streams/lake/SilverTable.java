@@ -99,17 +99,43 @@ final class SilverTable {
     boolean applied;
   }
 
+  /**
+   * Tells which changes at or before silver's progress are still to be applied: a change delivered
+   * after later ones (an SQS standard queue) that is the latest of its key. Given the late changes,
+   * returns the positions to apply.
+   */
+  interface LateChanges {
+    Set<String> toApply(List<Change> late) throws IOException;
+
+    /** Every change at or before the progress is a re-delivery (in-order transports). */
+    LateChanges NONE = late -> Set.of();
+  }
+
   /** Applies the changes of this table not applied yet in one Delta commit; returns how many were applied. */
   int commit(List<Change> changes) throws IOException {
+    return commit(changes, LateChanges.NONE);
+  }
+
+  /** As {@link #commit(List)}, asking {@code lateChanges} about changes at or before the progress. */
+  int commit(List<Change> changes, LateChanges lateChanges) throws IOException {
     String app = "syncline:silver:" + tableId;
     for (int attempt = 1; ; attempt++) {
       Optional<Snapshot> snapshot = DeltaIo.latest(engine, path);
       Progress done = Progress.read(snapshot, app);
       List<Change> todo = new ArrayList<>();
+      List<Change> late = new ArrayList<>();
       Set<String> seen = new HashSet<>();
       for (Change c : changes) {
-        if (!done.covers(c.positionSort()) && seen.add(c.positionSort())) {
-          todo.add(c);
+        if (seen.add(c.positionSort())) {
+          (done.covers(c.positionSort()) ? late : todo).add(c);
+        }
+      }
+      if (!late.isEmpty()) {
+        Set<String> apply = lateChanges.toApply(late);
+        for (Change c : late) {
+          if (apply.contains(c.positionSort())) {
+            todo.add(c);
+          }
         }
       }
       if (todo.isEmpty()) {
@@ -118,7 +144,9 @@ final class SilverTable {
       todo.sort(Comparator.comparing(Change::positionSort));
       Change last = todo.get(todo.size() - 1);
       TableShape shape = last.record().shape();
-      Progress next = new Progress(done.version() + 1, last.positionSort(), last.record().position().display());
+      Progress next = last.positionSort().compareTo(done.position()) > 0
+          ? new Progress(done.version() + 1, last.positionSort(), last.record().position().display())
+          : new Progress(done.version() + 1, done.position(), done.display());
 
       boolean truncate = false;
       TreeMap<String, Pending> pending = new TreeMap<>(); // by sortable key: the order rows are written in
@@ -154,6 +182,10 @@ final class SilverTable {
         }
         written.addAll(writeRows(txn, logical, fresh));
         actions.addAll(written);
+        if (actions.isEmpty() && next.position().equals(done.position()) && snapshot.isPresent()
+            && logical.equals(snapshot.get().getSchema())) {
+          return 0; // only re-deliveries of what silver holds: nothing to commit
+        }
         txn.addDomainMetadata(Progress.domain(app), next.toJson());
         TransactionCommitResult result = txn.commit(engine, DeltaIo.iterable(actions));
         DeltaIo.runHooks(engine, result);

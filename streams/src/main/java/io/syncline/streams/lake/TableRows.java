@@ -34,8 +34,24 @@ final class TableRows implements CloseableIterator<Map<String, Object>> {
   private Map<String, Object> next;
 
   TableRows(Engine engine, Snapshot snapshot) {
+    this(engine, snapshot, null, null);
+  }
+
+  /**
+   * @param filter files that cannot hold a matching row are skipped (data skipping, partition
+   *     pruning); rows of the files read are not filtered, the caller checks them. Null: every file
+   * @param columns the columns to read, null for all
+   */
+  TableRows(Engine engine, Snapshot snapshot, io.delta.kernel.expressions.Predicate filter, StructType columns) {
     this.engine = engine;
-    Scan scan = snapshot.getScanBuilder().build();
+    io.delta.kernel.ScanBuilder builder = snapshot.getScanBuilder();
+    if (filter != null) {
+      builder = builder.withFilter(filter);
+    }
+    if (columns != null) {
+      builder = builder.withReadSchema(columns);
+    }
+    Scan scan = builder.build();
     this.state = scan.getScanState(engine);
     this.physicalRead = ScanStateRow.getPhysicalDataReadSchema(state);
     this.files = scan.getScanFiles(engine);
