@@ -123,11 +123,16 @@ final class BronzeTable {
           : new Progress(done.version() + 1, done.position(), done.display());
       Transaction txn;
       try {
-        txn = builder(snapshot.isEmpty()).withTransactionId(engine, app, next.version()).build(engine);
+        txn = snapshot.isEmpty()
+            ? create().withTransactionId(engine, app, next.version()).build(engine)
+            // on the snapshot just read: Kernel does not load the table a second time
+            : snapshot.get().buildUpdateTableTransaction(engineInfo, Operation.WRITE)
+                .withTransactionId(app, next.version()).build(engine);
       } catch (TableAlreadyExistsException e) {
         continue; // another writer created it first: write on top of its table
       }
       List<Row> actions = new ArrayList<>();
+      boolean committing = false;
       try {
         Map<Integer, List<Event>> byDate = new TreeMap<>();
         for (Event e : todo) {
@@ -141,6 +146,7 @@ final class BronzeTable {
               List.of(), true));
         }
         txn.addDomainMetadata(Progress.domain(app), next.toJson());
+        committing = true;
         DeltaIo.runHooks(engine, txn.commit(engine, DeltaIo.iterable(actions)));
         return todo.size();
       } catch (ConcurrentWriteException e) {
@@ -151,7 +157,9 @@ final class BronzeTable {
           throw e;
         }
       } catch (IOException | RuntimeException e) {
-        DeltaIo.deleteUncommitted(path, actions);
+        if (!committing) { // once the commit was tried, it may have happened: its files stay (vacuum takes orphans)
+          DeltaIo.deleteUncommitted(path, actions);
+        }
         throw e;
       }
     }
@@ -197,12 +205,8 @@ final class BronzeTable {
   /** See {@link #lookup}. */
   record Lookup(Set<String> positions, Map<String, String> latestByKey) {}
 
-  private TransactionBuilder builder(boolean create) {
-    Table t = Table.forPath(engine, path);
-    if (!create) {
-      return t.createTransactionBuilder(engine, engineInfo, Operation.WRITE);
-    }
-    return t.createTransactionBuilder(engine, engineInfo, Operation.CREATE_TABLE)
+  private TransactionBuilder create() {
+    return Table.forPath(engine, path).createTransactionBuilder(engine, engineInfo, Operation.CREATE_TABLE)
         .withSchema(engine, SCHEMA)
         .withPartitionColumns(engine, PARTITION_COLUMNS)
         .withTableProperties(engine, settings.tableProperties(Map.of()))

@@ -104,6 +104,7 @@ final class Housekeeping {
     List<Row> written = new ArrayList<>();
     List<Row> actions = new ArrayList<>();
     int removed = 0;
+    boolean committing = false;
     try {
       for (Map.Entry<Map<String, String>, List<Row>> group : small.entrySet()) {
         List<Row> files = group.getValue();
@@ -127,6 +128,7 @@ final class Housekeeping {
       if (removed == 0) {
         return 0;
       }
+      committing = true;
       DeltaIo.runHooks(engine, txn.commit(engine, DeltaIo.iterable(actions)));
       log.info("lake: compacted {} small files of {}", removed, path);
       return removed;
@@ -134,7 +136,9 @@ final class Housekeeping {
       DeltaIo.deleteUncommitted(path, written); // a writer rewrote one of the files first: next time
       return 0;
     } catch (IOException | RuntimeException e) {
-      DeltaIo.deleteUncommitted(path, written);
+      if (!committing) { // once the commit was tried, it may have happened: its files stay (vacuum takes orphans)
+        DeltaIo.deleteUncommitted(path, written);
+      }
       throw e;
     }
   }

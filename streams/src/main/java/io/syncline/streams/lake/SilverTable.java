@@ -161,13 +161,14 @@ final class SilverTable {
 
       Transaction txn;
       try {
-        txn = builder(snapshot, shape).withTransactionId(engine, app, next.version()).build(engine);
+        txn = transaction(snapshot, shape, app, next.version());
       } catch (TableAlreadyExistsException e) {
         continue;
       }
       StructType logical = txn.getSchema(engine);
       List<Row> written = new ArrayList<>();
       List<Row> actions = new ArrayList<>();
+      boolean committing = false;
       try {
         if (snapshot.isPresent()) {
           for (Row scanFile : affectedFiles(snapshot.get(), pending, truncate)) {
@@ -187,6 +188,7 @@ final class SilverTable {
           return 0; // only re-deliveries of what silver holds: nothing to commit
         }
         txn.addDomainMetadata(Progress.domain(app), next.toJson());
+        committing = true;
         TransactionCommitResult result = txn.commit(engine, DeltaIo.iterable(actions));
         DeltaIo.runHooks(engine, result);
         return todo.size();
@@ -196,7 +198,9 @@ final class SilverTable {
           throw e;
         }
       } catch (IOException | RuntimeException e) {
-        DeltaIo.deleteUncommitted(path, written);
+        if (!committing) { // once the commit was tried, it may have happened: its files stay (vacuum takes orphans)
+          DeltaIo.deleteUncommitted(path, written);
+        }
         throw e;
       }
     }
@@ -393,8 +397,7 @@ final class SilverTable {
   }
 
   /** A transaction on the table: creates it, or evolves its schema when the source added columns. */
-  private TransactionBuilder builder(Optional<Snapshot> snapshot, TableShape shape) {
-    Table t = Table.forPath(engine, path);
+  private Transaction transaction(Optional<Snapshot> snapshot, TableShape shape, String app, long version) {
     if (snapshot.isEmpty()) {
       StructType schema = new StructType();
       for (LakeColumn c : shape.columns()) {
@@ -404,10 +407,12 @@ final class SilverTable {
           .add(POSITION, StringType.STRING, true)
           .add(COMMIT_TS, TimestampType.TIMESTAMP, true)
           .add(SOURCE_NAME, StringType.STRING, true);
-      return t.createTransactionBuilder(engine, engineInfo, Operation.CREATE_TABLE)
+      return Table.forPath(engine, path).createTransactionBuilder(engine, engineInfo, Operation.CREATE_TABLE)
           .withSchema(engine, schema)
           .withTableProperties(engine, settings.tableProperties(Map.of("delta.columnMapping.mode", "name")))
-          .withDomainMetadataSupported();
+          .withDomainMetadataSupported()
+          .withTransactionId(engine, app, version)
+          .build(engine);
     }
     StructType current = snapshot.get().getSchema();
     StructType evolved = current;
@@ -436,8 +441,9 @@ final class SilverTable {
         evolved = evolved.add(c.name(), settings.silverType(tableId, c).deltaType(), true);
       }
     }
-    TransactionBuilder b = t.createTransactionBuilder(engine, engineInfo, Operation.WRITE);
-    return evolved == current ? b : b.withSchema(engine, evolved);
+    // on the snapshot just read: Kernel does not load the table a second time
+    var b = snapshot.get().buildUpdateTableTransaction(engineInfo, Operation.WRITE).withTransactionId(app, version);
+    return (evolved == current ? b : b.withUpdatedSchema(evolved)).build(engine);
   }
 
   /** A Delta type as {@link LakeType#display()} names it. */
