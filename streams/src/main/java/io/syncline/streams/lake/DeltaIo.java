@@ -173,6 +173,32 @@ final class DeltaIo {
     return out;
   }
 
+  /**
+   * The scan files (Kernel's rows of add actions) a scan selects: the table's data files, less
+   * those its filter skips. Metadata only: one row per file, not the data.
+   */
+  static List<Row> scanFiles(Engine engine, io.delta.kernel.ScanBuilder scan) throws IOException {
+    List<Row> out = new ArrayList<>();
+    try (CloseableIterator<FilteredColumnarBatch> batches = scan.build().getScanFiles(engine)) {
+      while (batches.hasNext()) {
+        try (CloseableIterator<Row> rows = batches.next().getRows()) {
+          while (rows.hasNext()) {
+            out.add(rows.next());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A remove action for the file of a scan row ({@code dataChange}: false for compaction). */
+  static Row removeOf(Row scanFile, boolean dataChange) {
+    io.delta.kernel.internal.actions.AddFile add = new io.delta.kernel.internal.actions.AddFile(
+        scanFile.getStruct(io.delta.kernel.internal.InternalScanFileUtils.ADD_FILE_ORDINAL));
+    return io.delta.kernel.internal.actions.SingleAction.createRemoveFileSingleAction(
+        add.toRemoveFileRow(dataChange, Optional.of(System.currentTimeMillis())));
+  }
+
   /** An iterator of one element. */
   static <T> CloseableIterator<T> single(T t) {
     return closeableOf(List.of(t).iterator());

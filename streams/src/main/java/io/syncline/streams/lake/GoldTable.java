@@ -5,13 +5,9 @@ import io.delta.kernel.Snapshot;
 import io.delta.kernel.Table;
 import io.delta.kernel.Transaction;
 import io.delta.kernel.TransactionBuilder;
-import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.exceptions.ConcurrentWriteException;
-import io.delta.kernel.internal.InternalScanFileUtils;
-import io.delta.kernel.internal.actions.AddFile;
-import io.delta.kernel.internal.actions.SingleAction;
 import io.delta.kernel.types.DataType;
 import io.delta.kernel.types.DecimalType;
 import io.delta.kernel.types.DoubleType;
@@ -19,7 +15,6 @@ import io.delta.kernel.types.LongType;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.types.TimestampType;
-import io.delta.kernel.utils.CloseableIterator;
 import io.syncline.streams.capture.Failures;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -182,16 +177,8 @@ final class GoldTable {
       List<Row> written = new ArrayList<>();
       try {
         if (current.isPresent()) {
-          try (CloseableIterator<FilteredColumnarBatch> files = current.get().getScanBuilder().build().getScanFiles(engine)) {
-            while (files.hasNext()) {
-              try (CloseableIterator<Row> rows = files.next().getRows()) {
-                while (rows.hasNext()) {
-                  AddFile a = new AddFile(rows.next().getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
-                  actions.add(SingleAction.createRemoveFileSingleAction(
-                      a.toRemoveFileRow(true, Optional.of(System.currentTimeMillis()))));
-                }
-              }
-            }
+          for (Row f : DeltaIo.scanFiles(engine, current.get().getScanBuilder())) {
+            actions.add(DeltaIo.removeOf(f, true));
           }
         }
         if (size > 0) {

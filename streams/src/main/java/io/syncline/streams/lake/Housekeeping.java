@@ -86,16 +86,9 @@ final class Housekeeping {
       return 0;
     }
     Map<Map<String, String>, List<Row>> small = new LinkedHashMap<>();
-    try (CloseableIterator<FilteredColumnarBatch> files = snapshot.get().getScanBuilder().build().getScanFiles(engine)) {
-      while (files.hasNext()) {
-        try (CloseableIterator<Row> rows = files.next().getRows()) {
-          while (rows.hasNext()) {
-            Row f = rows.next();
-            if (InternalScanFileUtils.getAddFileStatus(f).getSize() < settings.maintenance().smallFileBytes()) {
-              small.computeIfAbsent(InternalScanFileUtils.getPartitionValues(f), k -> new ArrayList<>()).add(f);
-            }
-          }
-        }
+    for (Row f : DeltaIo.scanFiles(engine, snapshot.get().getScanBuilder())) {
+      if (InternalScanFileUtils.getAddFileStatus(f).getSize() < settings.maintenance().smallFileBytes()) {
+        small.computeIfAbsent(InternalScanFileUtils.getPartitionValues(f), k -> new ArrayList<>()).add(f);
       }
     }
     Transaction txn = Table.forPath(engine, path).createTransactionBuilder(engine, LakeWriter.ENGINE_INFO,
@@ -119,9 +112,7 @@ final class Housekeeping {
           actions.add(unchanged);
         }
         for (Row f : files) {
-          AddFile a = new AddFile(f.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
-          actions.add(SingleAction.createRemoveFileSingleAction(
-              a.toRemoveFileRow(false, Optional.of(System.currentTimeMillis()))));
+          actions.add(DeltaIo.removeOf(f, false));
         }
         removed += files.size();
       }
@@ -368,15 +359,8 @@ final class Housekeeping {
   }
 
   private void addFiles(Snapshot snapshot, Set<String> keep) throws IOException {
-    try (CloseableIterator<FilteredColumnarBatch> files = snapshot.getScanBuilder().build().getScanFiles(engine)) {
-      while (files.hasNext()) {
-        try (CloseableIterator<Row> rows = files.next().getRows()) {
-          while (rows.hasNext()) {
-            Row f = rows.next();
-            keep.add(normalize(new AddFile(f.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL)).getPath()));
-          }
-        }
-      }
+    for (Row f : DeltaIo.scanFiles(engine, snapshot.getScanBuilder())) {
+      keep.add(normalize(new AddFile(f.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL)).getPath()));
     }
   }
 

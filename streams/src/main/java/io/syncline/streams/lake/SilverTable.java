@@ -8,7 +8,6 @@ import io.delta.kernel.ScanBuilder;
 import io.delta.kernel.Snapshot;
 import io.delta.kernel.Table;
 import io.delta.kernel.Transaction;
-import io.delta.kernel.TransactionBuilder;
 import io.delta.kernel.TransactionCommitResult;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.FilteredColumnarBatch;
@@ -20,8 +19,6 @@ import io.delta.kernel.expressions.Column;
 import io.delta.kernel.expressions.Literal;
 import io.delta.kernel.expressions.Predicate;
 import io.delta.kernel.internal.InternalScanFileUtils;
-import io.delta.kernel.internal.actions.AddFile;
-import io.delta.kernel.internal.actions.SingleAction;
 import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructField;
@@ -35,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -251,17 +247,7 @@ final class SilverTable {
       }
       sb = sb.withFilter(keyFilter(pending));
     }
-    List<Row> files = new ArrayList<>();
-    try (CloseableIterator<FilteredColumnarBatch> it = sb.build().getScanFiles(engine)) {
-      while (it.hasNext()) {
-        try (CloseableIterator<Row> rows = it.next().getRows()) {
-          while (rows.hasNext()) {
-            files.add(rows.next());
-          }
-        }
-      }
-    }
-    return files;
+    return DeltaIo.scanFiles(engine, sb);
   }
 
   private static Predicate keyFilter(TreeMap<String, Pending> pending) {
@@ -290,9 +276,7 @@ final class SilverTable {
    */
   private void rewrite(Snapshot snapshot, Row scanFile, TreeMap<String, Pending> pending, StructType logical,
       TableShape shape, boolean truncate, Transaction txn, List<Row> written, List<Row> actions) throws IOException {
-    AddFile add = new AddFile(scanFile.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
-    Row remove = SingleAction.createRemoveFileSingleAction(
-        add.toRemoveFileRow(true, Optional.of(System.currentTimeMillis())));
+    Row remove = DeltaIo.removeOf(scanFile, true);
     if (truncate) {
       actions.add(remove);
       return;
