@@ -1,6 +1,5 @@
 package io.syncline.streams.lake;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
@@ -18,13 +17,12 @@ import java.nio.charset.StandardCharsets;
 final class Keys {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
-  private static final JsonFactory FACTORY = new JsonFactory();
 
   private Keys() {}
 
   static String sortable(String keyJson) {
     StringBuilder out = new StringBuilder(32);
-    try (JsonParser p = FACTORY.createParser(keyJson)) {
+    try (JsonParser p = Envelope.FACTORY.createParser(keyJson)) {
       JsonToken t = p.nextToken();
       if (t != JsonToken.START_OBJECT) {
         part(out, p, t);
