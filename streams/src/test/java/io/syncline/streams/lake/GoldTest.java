@@ -84,6 +84,15 @@ class GoldTest {
           .satisfies(row -> assertThat(row.get("rows")).isEqualTo((long) reference.size()));
     }
     assertThat(writer.goldFailures()).containsOnlyKeys("bad_sum");
+    LakeTables.Summary summary = new LakeTables(dir).summary();
+    assertThat(summary.line()).isEqualTo("lake bronze_events=200 silver_tables=1 silver_rows=" + reference.size()
+        + " gold_tables=2");
+    try (var rows = new LakeTables(dir).rows(dir.resolve("silver/shop.public.sales"))) {
+      Map<Long, Sale> read = new HashMap<>();
+      rows.forEachRemaining(row -> read.put((Long) row.get("id"),
+          new Sale((String) row.get("status"), (BigDecimal) row.get("amount"), (Long) row.get("qty"))));
+      assertThat(read).isEqualTo(reference);
+    }
     assertThat(writer.goldFailures().get("bad_sum")).contains("sum of column status").contains("not a number");
   }
 
