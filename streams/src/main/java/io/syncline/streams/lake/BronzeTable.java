@@ -81,7 +81,7 @@ final class BronzeTable {
   }
 
   /** One event ready for bronze. */
-  record Event(LakeRecord record, Envelope envelope, String positionSort) {}
+  record Event(LakeRecord record, Envelope envelope, String positionSort, String id) {}
 
   /**
    * Commits the events of one source table (any order, duplicates allowed) that are not in the table
@@ -97,18 +97,19 @@ final class BronzeTable {
       List<Event> late = new ArrayList<>();
       Set<String> seen = new HashSet<>();
       for (Event e : events) {
-        if (seen.add(e.positionSort())) {
-          (done.covers(e.positionSort()) ? late : todo).add(e);
+        if (seen.add(e.id())) {
+          (done.covers(e.id()) ? late : todo).add(e);
         }
       }
       if (!late.isEmpty() && snapshot.isPresent()) {
         // at or before the progress: a re-delivery, or an event a transport delivered after later
-        // ones (an SQS standard queue). Bronze itself tells which: add only those it does not hold.
-        Set<String> positions = new HashSet<>();
-        late.forEach(e -> positions.add(e.positionSort()));
-        Set<String> held = lookup(snapshot.get(), id, positions, Set.of()).positions();
+        // ones (an SQS standard queue, a snapshot's rows in another order). Bronze itself tells
+        // which: add only those it does not hold.
+        Set<String> ids = new HashSet<>();
+        late.forEach(e -> ids.add(e.id()));
+        Set<String> held = lookup(snapshot.get(), id, ids, Set.of()).ids();
         for (Event e : late) {
-          if (!held.contains(e.positionSort())) {
+          if (!held.contains(e.id())) {
             todo.add(e);
           }
         }
@@ -116,10 +117,10 @@ final class BronzeTable {
       if (todo.isEmpty()) {
         return 0;
       }
-      todo.sort(Comparator.comparing(Event::positionSort));
+      todo.sort(Comparator.comparing(Event::id));
       Event last = todo.get(todo.size() - 1);
-      Progress next = last.positionSort().compareTo(done.position()) > 0
-          ? new Progress(done.version() + 1, last.positionSort(), last.record().position().display())
+      Progress next = last.id().compareTo(done.position()) > 0
+          ? new Progress(done.version() + 1, last.id(), last.record().position().display())
           : new Progress(done.version() + 1, done.position(), done.display());
       Transaction txn;
       try {
@@ -166,18 +167,23 @@ final class BronzeTable {
   }
 
   /**
-   * What bronze holds of one table at or after the smallest of {@code positions}: which of
-   * {@code positions} it has, and the latest position of each of {@code keys} (sortable keys).
-   * Reads the position and key columns of the table's files whose positions reach that far (data
-   * skipping on {@code position_sort}), keeping only the answer in memory.
+   * What bronze holds of one table from the smallest position of {@code ids} on: which of those
+   * event identities it has, and the latest position of each of {@code keys} (sortable keys).
+   * Reads the position and key columns (and, for keyless events, the row images) of the table's
+   * files whose positions reach that far (partition pruning, data skipping on {@code position_sort}),
+   * keeping only the answer in memory.
    */
-  Lookup lookup(Snapshot snapshot, String tableId, Set<String> positions, Set<String> keys) throws IOException {
-    String from = positions.stream().min(String::compareTo).orElseThrow();
+  Lookup lookup(Snapshot snapshot, String tableId, Set<String> ids, Set<String> keys) throws IOException {
+    String from = ids.stream().map(Keys::positionOf).min(String::compareTo).orElseThrow();
+    boolean keyless = ids.stream().anyMatch(i -> i.startsWith("/h", i.indexOf('/')));
     Predicate filter = new Predicate("AND",
         new Predicate("=", new Column("table_id"), Literal.ofString(tableId)),
         new Predicate(">=", new Column("position_sort"), Literal.ofString(from)));
     StructType columns = new StructType().add("table_id", StringType.STRING).add("key", StringType.STRING)
         .add("position_sort", StringType.STRING);
+    if (keyless) {
+      columns = columns.add("before", StringType.STRING).add("after", StringType.STRING);
+    }
     Set<String> held = new HashSet<>();
     Map<String, String> latest = new HashMap<>();
     try (TableRows rows = new TableRows(engine, snapshot, filter, columns)) {
@@ -187,23 +193,23 @@ final class BronzeTable {
         if (!tableId.equals(r.get("table_id")) || position == null || position.compareTo(from) < 0) {
           continue;
         }
-        if (positions.contains(position)) {
-          held.add(position);
-        }
         String key = (String) r.get("key");
-        if (key != null && !keys.isEmpty()) {
-          String k = Keys.sortable(key);
-          if (keys.contains(k)) {
-            latest.merge(k, position, (a, b) -> a.compareTo(b) >= 0 ? a : b);
-          }
+        String k = key == null ? null : Keys.sortable(key);
+        String eventId = k != null ? position + "/" + k
+            : keyless ? Keys.keylessId(position, (String) r.get("after"), (String) r.get("before")) : null;
+        if (eventId != null && ids.contains(eventId)) {
+          held.add(eventId);
+        }
+        if (k != null && keys.contains(k)) {
+          latest.merge(k, position, (a, b) -> a.compareTo(b) >= 0 ? a : b);
         }
       }
     }
     return new Lookup(held, latest);
   }
 
-  /** See {@link #lookup}. */
-  record Lookup(Set<String> positions, Map<String, String> latestByKey) {}
+  /** See {@link #lookup}: identities held, and the latest position of each key asked for. */
+  record Lookup(Set<String> ids, Map<String, String> latestByKey) {}
 
   private TransactionBuilder create() {
     return Table.forPath(engine, path).createTransactionBuilder(engine, engineInfo, Operation.CREATE_TABLE)

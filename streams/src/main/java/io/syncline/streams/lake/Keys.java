@@ -54,6 +54,42 @@ final class Keys {
     out.append('.');
   }
 
+  /**
+   * The identity of one change event: its sortable position, {@code /}, then its key in sortable
+   * form, or for a change without a key a digest of its row image. The position alone does not do:
+   * the rows of a snapshot all carry the snapshot's position (an incremental snapshot's chunk, its
+   * high watermark). Two rows of a keyless table read by one snapshot and equal in every column are
+   * one event (nothing tells them apart). Ordered by position, then key.
+   */
+  static String eventId(String positionSort, byte[] key, Envelope e) {
+    if (key != null) {
+      return positionSort + "/" + sortable(new String(key, StandardCharsets.UTF_8));
+    }
+    String image = e.after() != null ? e.after() : e.before() != null ? e.before() : "";
+    return positionSort + "/h" + digest(image);
+  }
+
+  /** The identity of an event of a keyless table as bronze stores it (see {@link #eventId}). */
+  static String keylessId(String positionSort, String after, String before) {
+    return positionSort + "/h" + digest(after != null ? after : before != null ? before : "");
+  }
+
+  private static String digest(String image) {
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(image.getBytes(StandardCharsets.UTF_8));
+      StringBuilder out = new StringBuilder(32);
+      hex(out, java.util.Arrays.copyOf(d, 16));
+      return out.toString();
+    } catch (java.security.NoSuchAlgorithmException ex) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", ex);
+    }
+  }
+
+  /** The position part of an {@link #eventId}. */
+  static String positionOf(String eventId) {
+    return eventId.substring(0, eventId.indexOf('/'));
+  }
+
   private static void hex(StringBuilder out, byte[] bytes) {
     for (byte b : bytes) {
       out.append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);

@@ -121,7 +121,9 @@ public final class LakeWriter {
     String id = BronzeTable.tableId(table);
     List<BronzeTable.Event> events = new ArrayList<>(records.size());
     for (LakeRecord r : records) {
-      events.add(new BronzeTable.Event(r, Envelope.parse(r.value()), Positions.sortable(r.position())));
+      Envelope envelope = Envelope.parse(r.value());
+      String position = Positions.sortable(r.position());
+      events.add(new BronzeTable.Event(r, envelope, position, Keys.eventId(position, r.key(), envelope)));
     }
     if (settings.bronze()) {
       int added = bronze.commit(table, events);
@@ -138,7 +140,7 @@ public final class LakeWriter {
         new SilverTable(engine, settings.silverPath(k).toString(), k, ENGINE_INFO, settings));
     List<SilverTable.Change> changes = new ArrayList<>(events.size());
     for (BronzeTable.Event e : events) {
-      changes.add(new SilverTable.Change(e.record(), e.envelope(), e.positionSort()));
+      changes.add(new SilverTable.Change(e.record(), e.envelope(), e.positionSort(), e.id()));
     }
     SilverTable.LateChanges late = !settings.bronze() ? SilverTable.LateChanges.NONE : lateChanges -> {
       // bronze (committed just before) holds every change of the table: a late change is applied
@@ -147,22 +149,22 @@ public final class LakeWriter {
       if (snapshot.isEmpty()) {
         return java.util.Set.of();
       }
-      java.util.Set<String> positions = new java.util.HashSet<>();
+      java.util.Set<String> ids = new java.util.HashSet<>();
       java.util.Map<String, String> keyOf = new java.util.HashMap<>();
       for (SilverTable.Change c : lateChanges) {
         if (c.record().key() != null) {
-          positions.add(c.positionSort());
-          keyOf.put(c.positionSort(), Keys.sortable(new String(c.record().key(), java.nio.charset.StandardCharsets.UTF_8)));
+          ids.add(c.id());
+          keyOf.put(c.id(), Keys.sortable(new String(c.record().key(), java.nio.charset.StandardCharsets.UTF_8)));
         }
       }
-      if (positions.isEmpty()) {
+      if (ids.isEmpty()) {
         return java.util.Set.of();
       }
-      BronzeTable.Lookup found = bronze.lookup(snapshot.get(), id, positions, new java.util.HashSet<>(keyOf.values()));
+      BronzeTable.Lookup found = bronze.lookup(snapshot.get(), id, ids, new java.util.HashSet<>(keyOf.values()));
       java.util.Set<String> apply = new java.util.HashSet<>();
-      keyOf.forEach((position, key) -> {
-        if (position.equals(found.latestByKey().get(key))) {
-          apply.add(position);
+      keyOf.forEach((eventId, key) -> {
+        if (Keys.positionOf(eventId).equals(found.latestByKey().get(key))) {
+          apply.add(eventId);
         }
       });
       return apply;

@@ -9,14 +9,14 @@ import java.util.Optional;
 
 /**
  * What one writer app ({@code syncline:bronze:<table>}, {@code syncline:silver:<table>}) has
- * committed to a Delta table: the Delta transaction-id version of its last commit and the sortable
- * source position of the last change in it. Kept in the table's domain metadata
+ * committed to a Delta table: the Delta transaction-id version of its last commit and the identity
+ * ({@link Keys#eventId}: sortable position, then key) of the last change in it. Kept in the table's domain metadata
  * ({@code syncline.progress.<app>}), written by the same commit as the data, so that it is exactly as
  * durable as the data and a second writer of the same app conflicts with the first (Delta refuses two
  * commits that both set one domain, and two commits of one app id with the same txn version).
  *
  * @param version the txn version of the app's last commit (0: none yet)
- * @param position sortable position ({@link Positions}) of the last change committed; "" when none
+ * @param position identity ({@link Keys#eventId}) of the greatest change committed; "" when none
  * @param display the same position for people
  */
 record Progress(long version, String position, String display) {
@@ -45,9 +45,12 @@ record Progress(long version, String position, String display) {
     }
   }
 
-  /** True when a change at this sortable position is already in the table. */
-  boolean covers(String sortablePosition) {
-    return !position.isEmpty() && sortablePosition.compareTo(position) <= 0;
+  /**
+   * True when a change of this identity is at or before the greatest committed: committed already,
+   * or delivered late (the caller asks the table which).
+   */
+  boolean covers(String eventId) {
+    return !position.isEmpty() && eventId.compareTo(position) <= 0;
   }
 
   String toJson() {

@@ -83,7 +83,7 @@ final class SilverTable {
   }
 
   /** One change for silver. */
-  record Change(LakeRecord record, Envelope envelope, String positionSort) {}
+  record Change(LakeRecord record, Envelope envelope, String positionSort, String id) {}
 
   /** The row a key ends with after this commit's changes: null values for a delete. */
   private static final class Pending {
@@ -98,7 +98,7 @@ final class SilverTable {
   /**
    * Tells which changes at or before silver's progress are still to be applied: a change delivered
    * after later ones (an SQS standard queue) that is the latest of its key. Given the late changes,
-   * returns the positions to apply.
+   * returns the identities ({@link Keys#eventId}) of those to apply.
    */
   interface LateChanges {
     Set<String> toApply(List<Change> late) throws IOException;
@@ -122,14 +122,14 @@ final class SilverTable {
       List<Change> late = new ArrayList<>();
       Set<String> seen = new HashSet<>();
       for (Change c : changes) {
-        if (seen.add(c.positionSort())) {
-          (done.covers(c.positionSort()) ? late : todo).add(c);
+        if (seen.add(c.id())) {
+          (done.covers(c.id()) ? late : todo).add(c);
         }
       }
       if (!late.isEmpty()) {
         Set<String> apply = lateChanges.toApply(late);
         for (Change c : late) {
-          if (apply.contains(c.positionSort())) {
+          if (apply.contains(c.id())) {
             todo.add(c);
           }
         }
@@ -137,11 +137,11 @@ final class SilverTable {
       if (todo.isEmpty()) {
         return 0;
       }
-      todo.sort(Comparator.comparing(Change::positionSort));
+      todo.sort(Comparator.comparing(Change::id));
       Change last = todo.get(todo.size() - 1);
       TableShape shape = last.record().shape();
-      Progress next = last.positionSort().compareTo(done.position()) > 0
-          ? new Progress(done.version() + 1, last.positionSort(), last.record().position().display())
+      Progress next = last.id().compareTo(done.position()) > 0
+          ? new Progress(done.version() + 1, last.id(), last.record().position().display())
           : new Progress(done.version() + 1, done.position(), done.display());
 
       boolean truncate = false;

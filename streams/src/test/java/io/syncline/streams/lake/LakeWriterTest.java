@@ -236,6 +236,48 @@ class LakeWriterTest {
   }
 
   @Test
+  void shouldKeepEverySnapshotRowThoughTheyAllShareTheSnapshotsPosition() throws Exception {
+    // a snapshot's rows all carry its consistent point; they arrive in any order, over several
+    // commits, some twice; then the stream goes on after the snapshot
+    LakeWriter writer = new LakeWriter(settings(dir));
+    EnvelopeEncoder enc = new EnvelopeEncoder(() -> 0L);
+    PgPosition snapshotAt = PgPosition.boundary(500);
+    List<LakeRecord> rows = new ArrayList<>();
+    Map<Long, Step> reference = new HashMap<>();
+    for (long id = 1; id <= 120; id++) {
+      Step s = new Step(500, Op.READ, id, id + ".00", "snap " + id);
+      Row row = new Row(ROW, new Object[] {id, s.amount(), "2024-01-15T10:20:30.100000Z", s.note()});
+      ChangeEvent e = new ChangeEvent(ORDERS, Op.READ, snapshotAt, null, 0, 1_705_314_030_000_000L + 500_000_000L,
+          true, null, row, List.of());
+      rows.add(new LakeRecord(ORDERS, SHAPE, snapshotAt, enc.encodeKey(e), enc.encodeValue(e)));
+      reference.put(id, s);
+    }
+    Random r = new Random(5);
+    Collections.shuffle(rows, r);
+    for (int from = 0; from < rows.size(); from += 30) {
+      List<LakeRecord> batch = new ArrayList<>(rows.subList(from, from + 30));
+      batch.addAll(rows.subList(Math.max(0, from - 10), from)); // re-delivered
+      writer.commit(List.of(new LakeBatch<>(batch, from)));
+    }
+    Step update = new Step(600, Op.UPDATE, 7, "70.00", "streamed");
+    Step delete = new Step(601, Op.DELETE, 8, "8.00", "snap 8");
+    writer.commit(List.of(new LakeBatch<>(List.of(record(enc, SHAPE, ROW, update), record(enc, SHAPE, ROW, delete),
+        rows.get(0)), "stream")));
+    reference.put(7L, update);
+    reference.remove(8L);
+
+    List<Map<String, Object>> bronze = DeltaReader.rows(dir.resolve("bronze/events"));
+    assertThat(bronze).hasSize(122);
+    assertThat(bronze.stream().filter(b -> "r".equals(b.get("op"))).map(b -> b.get("key")).collect(Collectors.toSet()))
+        .hasSize(120);
+    Map<Long, Map<String, Object>> silver = silverByKey(dir.resolve("silver/shop.public.orders"));
+    assertThat(silver).hasSize(119);
+    assertThat(silver.get(7L)).containsEntry("note", "streamed");
+    assertThat(silver.get(100L)).containsEntry("note", "snap 100")
+        .containsEntry("_source_position", Positions.sortable(snapshotAt));
+  }
+
+  @Test
   void shouldKeepALateChangeInBronzeWithoutLettingItOverwriteSilver() throws Exception {
     LakeWriter writer = new LakeWriter(settings(dir));
     EnvelopeEncoder enc = new EnvelopeEncoder(() -> 0L);
