@@ -139,7 +139,7 @@ final class SilverTable {
       }
       todo.sort(Comparator.comparing(Change::id));
       Change last = todo.get(todo.size() - 1);
-      TableShape shape = last.record().shape();
+      TableShape shape = shapeOf(todo);
       Progress next = last.id().compareTo(done.position()) > 0
           ? new Progress(done.version() + 1, last.id(), last.record().position().display())
           : new Progress(done.version() + 1, done.position(), done.display());
@@ -200,6 +200,24 @@ final class SilverTable {
         throw e;
       }
     }
+  }
+
+  /**
+   * The shape a commit writes with: the last change's; for open shapes (documents without a fixed
+   * field list) the union of the columns of every change of the commit.
+   */
+  private static TableShape shapeOf(List<Change> todo) {
+    TableShape last = todo.get(todo.size() - 1).record().shape();
+    if (!last.open()) {
+      return last;
+    }
+    Map<String, LakeColumn> union = new java.util.LinkedHashMap<>();
+    for (Change c : todo) {
+      for (LakeColumn col : c.record().shape().columns()) {
+        union.putIfAbsent(col.name(), col);
+      }
+    }
+    return new TableShape(last.table(), List.copyOf(union.values()), last.keyColumns(), true);
   }
 
   /** Folds one change (in position order) into the key's pending row. */
@@ -406,6 +424,9 @@ final class SilverTable {
         continue;
       }
       LakeColumn c = shape.column(name);
+      if (c == null && shape.open()) {
+        continue; // a field this document does not have
+      }
       if (c == null) {
         throw new Failures.Permanent("silver table " + tableId + " stopped: column " + name
             + " is no longer in the source table (dropped or renamed); the lake cannot follow a dropped column."

@@ -14,8 +14,16 @@ import java.util.Set;
  * @param table the source table
  * @param columns columns in table order
  * @param keyColumns names of the primary-key columns, in key order; empty for a table without a key
+ * @param open the columns are those of this change only, not the table's (MongoDB documents of one
+ *     collection need not share fields): a column silver has and the shape lacks is not a dropped
+ *     column, and silver's schema is the union of the columns seen
  */
-public record TableShape(TableRef table, List<LakeColumn> columns, List<String> keyColumns) {
+public record TableShape(TableRef table, List<LakeColumn> columns, List<String> keyColumns, boolean open) {
+
+  /** A closed shape: the table's complete column list (relational sources). */
+  public TableShape(TableRef table, List<LakeColumn> columns, List<String> keyColumns) {
+    this(table, columns, keyColumns, false);
+  }
 
   public TableShape {
     columns = List.copyOf(columns);
@@ -41,15 +49,15 @@ public record TableShape(TableRef table, List<LakeColumn> columns, List<String> 
   }
 
   /**
-   * A shape without types (every column a string): for a transport that does not know the
-   * source's column types (MongoDB collections have none).
+   * An open shape without types (every column a string, see {@code open}): for sources without
+   * column types or a fixed column list (MongoDB collections: the fields of the change's document).
    */
   public static TableShape untyped(TableRef table, List<String> columns, List<String> keyColumns) {
     List<LakeColumn> cols = new ArrayList<>(columns.size());
     for (String c : columns) {
       cols.add(new LakeColumn(c, LakeType.TEXT));
     }
-    return new TableShape(table, cols, keyColumns);
+    return new TableShape(table, cols, keyColumns, true);
   }
 
   /** The column of this name, or null. */

@@ -189,6 +189,28 @@ class SilverLayoutTest {
   }
 
   @Test
+  void shouldTakeDocumentsWithDifferentFieldsAsTheUnionOfTheirFields() throws Exception {
+    TableRef people = new TableRef("mongodb", "crm", "crm", "crm", "people");
+    LakeWriter writer = new LakeWriter(settings(Set.of()));
+    EnvelopeEncoder enc = new EnvelopeEncoder(() -> 0L);
+    TableShape nameOnly = TableShape.untyped(people, List.of("_id", "name"), List.of("_id"));
+    TableShape cityOnly = TableShape.untyped(people, List.of("_id", "city"), List.of("_id"));
+    TableShape tagsOnly = TableShape.untyped(people, List.of("_id", "tags"), List.of("_id"));
+    writer.commit(List.of(new LakeBatch<>(List.of(
+        change(enc, nameOnly, Op.CREATE, 10, "a1", "Ann"),
+        change(enc, cityOnly, Op.CREATE, 11, "b2", "Oslo")), 1)));
+    writer.commit(List.of(new LakeBatch<>(List.of(
+        change(enc, tagsOnly, Op.CREATE, 12, "c3", new JsonText("[\"x\", 1]"))), 2)));
+
+    assertThat(writer.silverFailures()).isEmpty();
+    Map<String, Map<String, Object>> rows = new TreeMap<>();
+    DeltaReader.rows(dir.resolve("silver/crm.crm.people")).forEach(r -> rows.put((String) r.get("_id"), r));
+    assertThat(rows.get("a1")).containsEntry("name", "Ann").containsEntry("city", null).containsEntry("tags", null);
+    assertThat(rows.get("b2")).containsEntry("city", "Oslo").containsEntry("name", null);
+    assertThat(rows.get("c3")).containsEntry("tags", "[\"x\",1]");
+  }
+
+  @Test
   void shouldSortPositionsAndKeysAsTheirValues() {
     assertThat(Positions.sortable(new PgPosition(0xFFFF_FFFF_0000_0000L, 1)))
         .isGreaterThan(Positions.sortable(new PgPosition(0x7FFF_FFFF_0000_0000L, PgPosition.COMPLETE)));
