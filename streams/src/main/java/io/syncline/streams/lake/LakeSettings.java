@@ -26,8 +26,8 @@ import java.util.Set;
  * @param dispatcher the dispatcher blocking Delta and Parquet I/O runs on ({@code dispatcher})
  * @param gold the gold tables ({@code gold}): aggregates over silver tables
  * @param maintenance compaction, vacuum and log retention ({@code housekeeping})
- * @param hadoop Hadoop file-system properties for Kernel's engine ({@code hadoop}), e.g. an object
- *     store's {@code fs.s3a.*}; may hold secrets, which {@link #toString()} never shows
+ * @param hadoop Hadoop properties for Kernel's engine ({@code hadoop}); may hold secrets, which
+ *     {@link #toString()} never shows
  */
 public record LakeSettings(
     Path path,
