@@ -168,7 +168,8 @@ final class BronzeTable {
 
   /**
    * What bronze holds of one table from the smallest position of {@code ids} on: which of those
-   * event identities it has, and the latest position of each of {@code keys} (sortable keys).
+   * event identities it has, the latest position of each of {@code keys} (sortable keys) and of a
+   * TRUNCATE.
    * Reads the position and key columns (and, for keyless events, the row images) of the table's
    * files whose positions reach that far (partition pruning, data skipping on {@code position_sort}),
    * keeping only the answer in memory.
@@ -180,12 +181,13 @@ final class BronzeTable {
         new Predicate("=", new Column("table_id"), Literal.ofString(tableId)),
         new Predicate(">=", new Column("position_sort"), Literal.ofString(from)));
     StructType columns = new StructType().add("table_id", StringType.STRING).add("key", StringType.STRING)
-        .add("position_sort", StringType.STRING);
+        .add("position_sort", StringType.STRING).add("op", StringType.STRING);
     if (keyless) {
       columns = columns.add("before", StringType.STRING).add("after", StringType.STRING);
     }
     Set<String> held = new HashSet<>();
     Map<String, String> latest = new HashMap<>();
+    String truncated = null;
     try (TableRows rows = new TableRows(engine, snapshot, filter, columns)) {
       while (rows.hasNext()) {
         Map<String, Object> r = rows.next();
@@ -203,13 +205,19 @@ final class BronzeTable {
         if (k != null && keys.contains(k)) {
           latest.merge(k, position, (a, b) -> a.compareTo(b) >= 0 ? a : b);
         }
+        if ("t".equals(r.get("op")) && (truncated == null || position.compareTo(truncated) > 0)) {
+          truncated = position;
+        }
       }
     }
-    return new Lookup(held, latest);
+    return new Lookup(held, latest, truncated);
   }
 
-  /** See {@link #lookup}: identities held, and the latest position of each key asked for. */
-  record Lookup(Set<String> ids, Map<String, String> latestByKey) {}
+  /**
+   * See {@link #lookup}: identities held, the latest position of each key asked for, and the
+   * position of the table's latest TRUNCATE in that range (null when none).
+   */
+  record Lookup(Set<String> ids, Map<String, String> latestByKey, String latestTruncate) {}
 
   private TransactionBuilder create() {
     return Table.forPath(engine, path).createTransactionBuilder(engine, engineInfo, Operation.CREATE_TABLE)

@@ -144,7 +144,8 @@ public final class LakeWriter {
     }
     SilverTable.LateChanges late = !settings.bronze() ? SilverTable.LateChanges.NONE : lateChanges -> {
       // bronze (committed just before) holds every change of the table: a late change is applied
-      // when no later change of its key is there, i.e. when it is the key's latest
+      // when no later change of its key is there, i.e. when it is the key's latest, and no TRUNCATE
+      // of the table came after it
       var snapshot = DeltaIo.latest(bronzeEngine, bronze.path());
       if (snapshot.isEmpty()) {
         return java.util.Set.of();
@@ -163,7 +164,9 @@ public final class LakeWriter {
       BronzeTable.Lookup found = bronze.lookup(snapshot.get(), id, ids, new java.util.HashSet<>(keyOf.values()));
       java.util.Set<String> apply = new java.util.HashSet<>();
       keyOf.forEach((eventId, key) -> {
-        if (Keys.positionOf(eventId).equals(found.latestByKey().get(key))) {
+        String position = Keys.positionOf(eventId);
+        boolean beforeTruncate = found.latestTruncate() != null && position.compareTo(found.latestTruncate()) < 0;
+        if (position.equals(found.latestByKey().get(key)) && !beforeTruncate) {
           apply.add(eventId);
         }
       });
