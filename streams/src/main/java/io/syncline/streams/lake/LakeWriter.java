@@ -121,7 +121,15 @@ public final class LakeWriter {
     String id = BronzeTable.tableId(table);
     List<BronzeTable.Event> events = new ArrayList<>(records.size());
     for (LakeRecord r : records) {
-      Envelope envelope = Envelope.parse(r.value());
+      Envelope envelope;
+      try {
+        envelope = Envelope.parse(r.value());
+      } catch (IllegalArgumentException e) {
+        // the same bytes fail the same way after a restart: stop rather than retry (no data in the message)
+        throw new io.syncline.streams.capture.Failures.Permanent("lake: the change event of " + table + " at "
+            + r.position().display() + " cannot be read: " + e.getMessage() + ". Fix: it must be the envelope"
+            + " of Syncline's EnvelopeEncoder (Debezium JSON with schemas disabled)", e);
+      }
       String position = Positions.sortable(r.position());
       events.add(new BronzeTable.Event(r, envelope, position, Keys.eventId(position, r.key(), envelope)));
     }

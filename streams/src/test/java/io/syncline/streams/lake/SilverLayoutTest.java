@@ -215,6 +215,19 @@ class SilverLayoutTest {
   }
 
   @Test
+  void shouldStopWithoutRetryOnAnEnvelopeItCannotRead() {
+    TableShape shape = new TableShape(ITEMS, List.of(new LakeColumn("id", LakeType.INT64)), List.of("id"));
+    LakeWriter writer = new LakeWriter(settings(Set.of()));
+    LakeRecord garbage = new LakeRecord(ITEMS, shape, new BinlogPosition("mariadb-bin.000001", 10, 1, null),
+        "{\"id\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        "{\"op\":\"c\",\"after\":{\"id\":1 secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.commit(List.of(new LakeBatch<>(List.of(garbage), 1))))
+        .isInstanceOf(io.syncline.streams.capture.Failures.Permanent.class)
+        .hasMessageContaining("the change event of erp:erp.items at mariadb-bin.000001:10#1 cannot be read")
+        .hasMessageNotContaining("secret");
+  }
+
+  @Test
   void shouldSortPositionsAndKeysAsTheirValues() {
     assertThat(Positions.sortable(new PgPosition(0xFFFF_FFFF_0000_0000L, 1)))
         .isGreaterThan(Positions.sortable(new PgPosition(0x7FFF_FFFF_0000_0000L, PgPosition.COMPLETE)));
