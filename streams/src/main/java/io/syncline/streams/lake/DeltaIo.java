@@ -191,6 +191,26 @@ final class DeltaIo {
     return out;
   }
 
+  /**
+   * The rows of one data file of {@code snapshot} as logical batches (column mapping and partition
+   * values applied), one batch in memory at a time; {@code columns}: the columns to read, null for all.
+   */
+  static CloseableIterator<FilteredColumnarBatch> readFile(Engine engine, io.delta.kernel.Snapshot snapshot,
+      Row scanFile, io.delta.kernel.types.StructType columns) throws IOException {
+    io.delta.kernel.ScanBuilder builder = snapshot.getScanBuilder();
+    if (columns != null) {
+      builder = builder.withReadSchema(columns);
+    }
+    Row state = builder.build().getScanState(engine);
+    io.delta.kernel.types.StructType physicalRead =
+        io.delta.kernel.internal.data.ScanStateRow.getPhysicalDataReadSchema(state);
+    CloseableIterator<ColumnarBatch> physical = engine.getParquetHandler()
+        .readParquetFiles(single(io.delta.kernel.internal.InternalScanFileUtils.getAddFileStatus(scanFile)),
+            physicalRead, Optional.empty())
+        .map(r -> r.getData());
+    return io.delta.kernel.Scan.transformPhysicalData(engine, state, scanFile, physical);
+  }
+
   /** A remove action for the file of a scan row ({@code dataChange}: false for compaction). */
   static Row removeOf(Row scanFile, boolean dataChange) {
     io.delta.kernel.internal.actions.AddFile add = new io.delta.kernel.internal.actions.AddFile(

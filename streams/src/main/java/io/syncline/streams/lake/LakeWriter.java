@@ -53,6 +53,7 @@ public final class LakeWriter {
   public LakeWriter(LakeSettings settings) {
     this.settings = settings;
     Configuration hadoop = new Configuration();
+    hadoop.set("io.delta.kernel.logStore.file.impl", LocalLogStore.class.getName());
     settings.hadoop().forEach(hadoop::set);
     this.engine = DefaultEngine.create(hadoop);
     // bronze's big columns (row images, source blocks) are all different: a Parquet dictionary only

@@ -18,20 +18,18 @@ import io.delta.kernel.exceptions.TableAlreadyExistsException;
 import io.delta.kernel.expressions.Column;
 import io.delta.kernel.expressions.Literal;
 import io.delta.kernel.expressions.Predicate;
-import io.delta.kernel.internal.InternalScanFileUtils;
-import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.types.TimestampType;
 import io.delta.kernel.utils.CloseableIterator;
-import io.delta.kernel.utils.FileStatus;
 import io.syncline.streams.capture.Failures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -291,6 +289,8 @@ final class SilverTable {
   /**
    * Reads one data file; when a pending change touches one of its rows, writes the file anew with
    * the changes applied (its rows stay in key order) and removes it. A truncate removes every file.
+   * Two passes, neither holding the file: the key and position columns tell whether a change
+   * touches it (and mark the keys it holds), then the rows stream through, a batch at a time.
    */
   private void rewrite(Snapshot snapshot, Row scanFile, TreeMap<String, Pending> pending, StructType logical,
       TableShape shape, boolean truncate, Transaction txn, List<Row> written, List<Row> actions) throws IOException {
@@ -299,45 +299,74 @@ final class SilverTable {
       actions.add(remove);
       return;
     }
-    List<Object[]> out = new ArrayList<>();
     boolean changed = false;
-    Scan scan = snapshot.getScanBuilder().build();
-    Row scanState = scan.getScanState(engine);
-    StructType physicalRead = ScanStateRow.getPhysicalDataReadSchema(scanState);
-    FileStatus file = InternalScanFileUtils.getAddFileStatus(scanFile);
-    try (CloseableIterator<ColumnarBatch> physical = engine.getParquetHandler()
-            .readParquetFiles(DeltaIo.single(file), physicalRead, Optional.empty()).map(r -> r.getData());
-        CloseableIterator<FilteredColumnarBatch> data =
-            Scan.transformPhysicalData(engine, scanState, scanFile, physical)) {
+    StructType keyAndPosition = new StructType().add(KEY, StringType.STRING).add(POSITION, StringType.STRING);
+    try (CloseableIterator<FilteredColumnarBatch> data = DeltaIo.readFile(engine, snapshot, scanFile, keyAndPosition)) {
       while (data.hasNext()) {
         ColumnarBatch b = data.next().getData();
-        StructType readSchema = b.getSchema();
-        int keyIdx = readSchema.indexOf(KEY);
-        int posIdx = readSchema.indexOf(POSITION);
+        int keyIdx = b.getSchema().indexOf(KEY);
+        int posIdx = b.getSchema().indexOf(POSITION);
         for (int r = 0; r < b.getSize(); r++) {
-          String key = b.getColumnVector(keyIdx).getString(r);
-          Pending p = pending.get(key);
-          if (p == null) {
-            out.add(copy(b, r, readSchema, logical));
-            continue;
-          }
-          p.applied = true;
-          String stored = b.getColumnVector(posIdx).getString(r);
-          if (stored != null && stored.compareTo(p.position) >= 0) {
-            out.add(copy(b, r, readSchema, logical)); // the row is newer than the change: a late re-delivery
-            continue;
-          }
-          changed = true;
-          if (p.values != null) {
-            out.add(row(logical, shape, p, copy(b, r, readSchema, logical)));
+          Pending p = pending.get(b.getColumnVector(keyIdx).getString(r));
+          if (p != null) {
+            p.applied = true; // the key has a row: not a new one
+            changed |= applies(p, b.getColumnVector(posIdx).getString(r));
           }
         }
       }
     }
-    if (changed) {
-      actions.add(remove);
-      written.addAll(writeRows(txn, logical, out));
+    if (!changed) {
+      return;
     }
+    actions.add(remove);
+    StructType physical = DeltaIo.physical(logical);
+    try (CloseableIterator<FilteredColumnarBatch> data = DeltaIo.readFile(engine, snapshot, scanFile, null)) {
+      Iterator<ColumnarBatch> rewritten = new Iterator<>() {
+        private ColumnarBatch next;
+
+        @Override
+        public boolean hasNext() {
+          while (next == null && data.hasNext()) {
+            next = apply(data.next().getData(), pending, logical, physical, shape);
+          }
+          return next != null;
+        }
+
+        @Override
+        public ColumnarBatch next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          ColumnarBatch out = next;
+          next = null;
+          return out;
+        }
+      };
+      written.addAll(writeBatches(txn, logical, rewritten));
+    }
+  }
+
+  /** Whether a pending change replaces a stored row written at {@code stored}: only a newer change does. */
+  private static boolean applies(Pending p, String stored) {
+    return stored == null || stored.compareTo(p.position) < 0;
+  }
+
+  /** One batch of a file with the pending changes applied (null when every row of it was deleted). */
+  private ColumnarBatch apply(ColumnarBatch b, TreeMap<String, Pending> pending, StructType logical,
+      StructType physical, TableShape shape) {
+    StructType readSchema = b.getSchema();
+    int keyIdx = readSchema.indexOf(KEY);
+    int posIdx = readSchema.indexOf(POSITION);
+    List<Object[]> out = new ArrayList<>(b.getSize());
+    for (int r = 0; r < b.getSize(); r++) {
+      Pending p = pending.get(b.getColumnVector(keyIdx).getString(r));
+      if (p == null || !applies(p, b.getColumnVector(posIdx).getString(r))) {
+        out.add(copy(b, r, readSchema, logical)); // untouched, or newer than the change (a late re-delivery)
+      } else if (p.values != null) {
+        out.add(row(logical, shape, p, copy(b, r, readSchema, logical)));
+      } // else: deleted
+    }
+    return out.isEmpty() ? null : columns(physical, logical.length(), out, 0, out.size());
   }
 
   /** A stored row in the order of the (possibly evolved) table schema; new columns null. */
@@ -383,19 +412,31 @@ final class SilverTable {
     int chunk = settings.rowsPerBatch();
     List<ColumnarBatch> batches = new ArrayList<>();
     for (int from = 0; from < rows.size(); from += chunk) {
-      int n = Math.min(chunk, rows.size() - from);
-      List<Object[]> cols = new ArrayList<>(logical.length());
-      for (int c = 0; c < logical.length(); c++) {
-        Object[] col = new Object[n];
-        for (int r = 0; r < n; r++) {
-          col[r] = rows.get(from + r)[c];
-        }
-        cols.add(col);
-      }
-      batches.add(Columns.batch(physical, cols, n));
+      batches.add(columns(physical, logical.length(), rows, from, Math.min(rows.size(), from + chunk)));
     }
-    return DeltaIo.write(engine, txn, Map.of(), batches.iterator(),
+    return writeBatches(txn, logical, batches.iterator());
+  }
+
+  /** Writes batches (physical names, in key order) as new data files; returns their add actions. */
+  private List<Row> writeBatches(Transaction txn, StructType logical, Iterator<ColumnarBatch> batches)
+      throws IOException {
+    StructType physical = DeltaIo.physical(logical);
+    return DeltaIo.write(engine, txn, Map.of(), batches,
         List.of(new Column(physical.at(logical.indexOf(KEY)).getName())), false);
+  }
+
+  /** Rows {@code from} (inclusive) to {@code to} (exclusive) as a column-wise batch. */
+  private static ColumnarBatch columns(StructType physical, int width, List<Object[]> rows, int from, int to) {
+    int n = to - from;
+    List<Object[]> cols = new ArrayList<>(width);
+    for (int c = 0; c < width; c++) {
+      Object[] col = new Object[n];
+      for (int r = 0; r < n; r++) {
+        col[r] = rows.get(from + r)[c];
+      }
+      cols.add(col);
+    }
+    return Columns.batch(physical, cols, n);
   }
 
   /** A transaction on the table: creates it, or evolves its schema when the source added columns. */

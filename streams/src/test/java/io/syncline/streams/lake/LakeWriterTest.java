@@ -370,6 +370,11 @@ class LakeWriterTest {
     }
     List<Map<String, Object>> bronze = DeltaReader.rows(dir.resolve("bronze/events"));
     assertThat(bronze).hasSize(400);
+    try (var log = Files.list(dir.resolve("bronze/events/_delta_log"))) {
+      assertThat(log.map(p -> p.getFileName().toString()))
+          .as("commits written by LocalLogStore (put-if-absent by hard link), without Hadoop's checksum side files")
+          .noneMatch(n -> n.endsWith(".json.crc"));
+    }
     assertThat(bronze.stream().map(r -> r.get("position_sort")).collect(Collectors.toSet())).hasSize(400);
     assertSilverEquals(dir.resolve("silver/shop.public.orders"), reference);
   }
