@@ -104,7 +104,19 @@ final class Housekeeping {
         if (files.size() < settings.maintenance().minFiles()) {
           continue;
         }
-        files = files.subList(0, Math.min(files.size(), settings.maintenance().maxFiles()));
+        // one merged file of at most about four small files' worth: big enough to stop being small,
+        // small enough that silver rewrites it cheaply when one of its keys changes
+        long budget = 4 * settings.maintenance().smallFileBytes();
+        int take = 0;
+        long bytes = 0;
+        while (take < files.size() && take < settings.maintenance().maxFiles() && bytes < budget) {
+          bytes += InternalScanFileUtils.getAddFileStatus(files.get(take)).getSize();
+          take++;
+        }
+        if (take < 2) {
+          continue;
+        }
+        files = files.subList(0, take);
         List<Row> adds = merge(snapshot.get(), files, logical, txn, partition(logical, group.getKey()));
         for (Row add : adds) {
           Row unchanged = withoutDataChange(add);
