@@ -46,6 +46,10 @@ class ApplicationConfTest {
         .isEqualTo(SqsSettings.create(com.typesafe.config.ConfigFactory.empty()));
     assertThat(sqs.queuePattern()).isEqualTo("${source}-${schema}-${table}");
     assertThat(sqs.maxMessageBytes()).isEqualTo(262_144);
+    io.syncline.streams.lake.LakeSettings lake = io.syncline.streams.lake.LakeSettings.create(load());
+    assertThat(lake.path()).isEqualTo(Path.of("./data", "lake"));
+    assertThat(lake.commitInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(lake.silver()).isTrue();
   }
 
   @Test
