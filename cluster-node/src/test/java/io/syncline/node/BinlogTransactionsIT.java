@@ -12,8 +12,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,20 +108,20 @@ class BinlogTransactionsIT {
       xa("k1" + run, "INSERT INTO items VALUES (160, 1)", "UPDATE items SET v = 8 WHERE id = 150");
       xa("k2" + run, "INSERT INTO items VALUES (170, 1)", "DELETE FROM items WHERE id = 151");
       maria.execute(DB, "INSERT INTO items VALUES (161, 1)");
-      node.await(() -> ids(file).contains("161"), "the change after the prepared XA transactions delivered", WAIT);
+      node.await(() -> Delivered.ids(file, "id").contains("161"), "the change after the prepared XA transactions delivered", WAIT);
       int logged = node.logText().length();
       // "recorded the boundary for tables without changes: [..., txshape.items at before <file>:<offset>, ...]"
       node.await(() -> node.logText().substring(logged).contains(" " + DB + ".items at before ")
           || node.logText().substring(logged).contains("[" + DB + ".items at before "),
           "the table's position recorded past the prepared XA transactions", WAIT);
-      assertThat(ids(file)).as("rows of prepared, uncommitted XA transactions are not delivered").doesNotContain("160", "170");
+      assertThat(Delivered.ids(file, "id")).as("rows of prepared, uncommitted XA transactions are not delivered").doesNotContain("160", "170");
       node.kill();
     }
     maria.execute(DB, "XA COMMIT 'k1" + run + "'", "XA ROLLBACK 'k2" + run + "'", "INSERT INTO items VALUES (162, 1)");
 
     try (NodeProcess node = NodeProcess.start(config, dir.resolve("node2.log"))) {
       awaitReplayEqualsTable(node, file);
-      assertThat(ids(file)).as("rolled-back rows never delivered").doesNotContain("102", "111", "130", "170");
+      assertThat(Delivered.ids(file, "id")).as("rolled-back rows never delivered").doesNotContain("102", "111", "130", "170");
       assertThat(Delivered.envelopes(file).stream().filter(e -> e.path("op").asText().equals("t")).count())
           .as("one truncate event").isEqualTo(1);
       assertThat(node.isAlive()).isTrue();
@@ -145,23 +143,8 @@ class BinlogTransactionsIT {
     }
   }
 
-  /** Every id that any delivered row image carried. */
-  private static Set<String> ids(Path file) {
-    return Delivered.envelopes(file).stream()
-        .flatMap(e -> java.util.stream.Stream.of(e.get("before"), e.get("after")))
-        .filter(n -> n != null && !n.isNull())
-        .map(n -> n.path("id").asText())
-        .collect(Collectors.toSet());
-  }
-
   private static void awaitReplayEqualsTable(NodeProcess node, Path file) throws Exception {
-    Map<String, Map<String, String>> expected =
-        Delivered.rows(MariaDbServer.shared().connect(DB), "SELECT id, v FROM items", "id");
-    try {
-      node.await(() -> Delivered.replay(file, "id").equals(expected), "the delivered changes to replay into the table",
-          WAIT);
-    } catch (AssertionError e) {
-      throw new AssertionError(Delivered.difference(expected, Delivered.replay(file, "id")) + "\n" + e.getMessage(), e);
-    }
+    Delivered.awaitReplayEquals(node, () -> file,
+        Delivered.rows(MariaDbServer.shared().connect(DB), "SELECT id, v FROM items", "id"), WAIT);
   }
 }

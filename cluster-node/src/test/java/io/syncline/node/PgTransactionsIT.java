@@ -10,9 +10,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,12 +92,12 @@ class PgTransactionsIT {
           "UPDATE quiet SET v = 2 WHERE id = 1");
       prepare(pg, "k2" + run, "INSERT INTO items VALUES (170, 1)", "DELETE FROM items WHERE id = 151");
       pg.execute(DB, "INSERT INTO items VALUES (161, 1)");
-      node.await(() -> ids(items).contains("161"), "the change after the prepared transactions delivered", WAIT);
+      node.await(() -> Delivered.ids(items, "id").contains("161"), "the change after the prepared transactions delivered", WAIT);
       int logged = node.logText().length();
       // the idle table's position recorded past the prepared transactions as well
       node.await(() -> node.logText().substring(logged).matches("(?s).*recorded the boundary for tables without"
           + " changes: \\[[^\\]]*public\\.quiet at .*"), "the idle table's position recorded", WAIT);
-      assertThat(ids(items)).as("rows of prepared, uncommitted transactions are not delivered").doesNotContain("160", "170");
+      assertThat(Delivered.ids(items, "id")).as("rows of prepared, uncommitted transactions are not delivered").doesNotContain("160", "170");
       node.kill();
     }
     pg.execute(DB, "COMMIT PREPARED 'k1" + run + "'", "ROLLBACK PREPARED 'k2" + run + "'",
@@ -109,7 +106,7 @@ class PgTransactionsIT {
     try (NodeProcess node = NodeProcess.start(config, dir.resolve("node2.log"))) {
       awaitReplayEqualsTable(node, pg, items, "items");
       awaitReplayEqualsTable(node, pg, quiet, "quiet");
-      assertThat(ids(items)).as("rolled-back rows never delivered").doesNotContain("102", "130", "170");
+      assertThat(Delivered.ids(items, "id")).as("rolled-back rows never delivered").doesNotContain("102", "130", "170");
       assertThat(Delivered.envelopes(items).stream().filter(e -> e.path("op").asText().equals("t")).count())
           .as("one truncate event").isEqualTo(1);
       assertThat(node.isAlive()).isTrue();
@@ -127,22 +124,8 @@ class PgTransactionsIT {
     }
   }
 
-  /** Every id that any delivered row image carried. */
-  private static Set<String> ids(Path file) {
-    return Delivered.envelopes(file).stream()
-        .flatMap(e -> java.util.stream.Stream.of(e.get("before"), e.get("after")))
-        .filter(n -> n != null && !n.isNull())
-        .map(n -> n.path("id").asText())
-        .collect(Collectors.toSet());
-  }
-
   private static void awaitReplayEqualsTable(NodeProcess node, PgServer pg, Path file, String table) throws Exception {
-    Map<String, Map<String, String>> expected = Delivered.rows(pg.connect(DB), "SELECT id, v FROM " + table, "id");
-    try {
-      node.await(() -> Delivered.replay(file, "id").equals(expected), "the delivered changes of " + table
-          + " to replay into the table", WAIT);
-    } catch (AssertionError e) {
-      throw new AssertionError(Delivered.difference(expected, Delivered.replay(file, "id")) + "\n" + e.getMessage(), e);
-    }
+    Delivered.awaitReplayEquals(node, () -> file, Delivered.rows(pg.connect(DB), "SELECT id, v FROM " + table, "id"),
+        WAIT);
   }
 }

@@ -169,6 +169,19 @@ public final class Delivered {
     }
   }
 
+  /** Every value of {@code idField} that a delivered row image (before or after) carried. */
+  public static java.util.Set<String> ids(Path file, String idField) {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (JsonNode e : envelopes(file)) {
+      for (JsonNode image : new JsonNode[] {e.get("before"), e.get("after")}) {
+        if (image != null && !image.isNull()) {
+          ids.add(image.path(idField).asText());
+        }
+      }
+    }
+    return ids;
+  }
+
   /** A short description of how two replays differ (for assertion messages). */
   public static String difference(Map<String, Map<String, String>> expected, Map<String, Map<String, String>> actual) {
     List<String> d = new ArrayList<>();

@@ -93,12 +93,12 @@ final class BronzeTable {
     for (int attempt = 1; ; attempt++) {
       var snapshot = DeltaIo.latest(engine, path);
       Progress done = Progress.read(snapshot, app);
-      List<Event> todo = new ArrayList<>();
+      List<Event> fresh = new ArrayList<>();
       List<Event> late = new ArrayList<>();
       Set<String> seen = new HashSet<>();
       for (Event e : events) {
         if (seen.add(e.id())) {
-          (done.covers(e.id()) ? late : todo).add(e);
+          (done.covers(e.id()) ? late : fresh).add(e);
         }
       }
       if (!late.isEmpty() && snapshot.isPresent()) {
@@ -110,15 +110,15 @@ final class BronzeTable {
         Set<String> held = lookup(snapshot.get(), id, ids, Set.of()).ids();
         for (Event e : late) {
           if (!held.contains(e.id())) {
-            todo.add(e);
+            fresh.add(e);
           }
         }
       }
-      if (todo.isEmpty()) {
+      if (fresh.isEmpty()) {
         return 0;
       }
-      todo.sort(Comparator.comparing(Event::id));
-      Event last = todo.get(todo.size() - 1);
+      fresh.sort(Comparator.comparing(Event::id));
+      Event last = fresh.get(fresh.size() - 1);
       Progress next = last.id().compareTo(done.position()) > 0
           ? new Progress(done.version() + 1, last.id(), last.record().position().display())
           : new Progress(done.version() + 1, done.position(), done.display());
@@ -136,7 +136,7 @@ final class BronzeTable {
       boolean committing = false;
       try {
         Map<Integer, List<Event>> byDate = new TreeMap<>();
-        for (Event e : todo) {
+        for (Event e : fresh) {
           byDate.computeIfAbsent(Math.toIntExact(Math.floorDiv(e.envelope().commitMicros(), 86_400_000_000L)),
               d -> new ArrayList<>()).add(e);
         }
@@ -149,7 +149,7 @@ final class BronzeTable {
         txn.addDomainMetadata(Progress.domain(app), next.toJson());
         committing = true;
         DeltaIo.runHooks(engine, txn.commit(engine, DeltaIo.iterable(actions)));
-        return todo.size();
+        return fresh.size();
       } catch (ConcurrentWriteException e) {
         // another writer of this table's app committed first (a second node, a restarted one): its
         // events are in; re-read what it committed and add only what is still missing

@@ -116,35 +116,35 @@ final class SilverTable {
     for (int attempt = 1; ; attempt++) {
       Optional<Snapshot> snapshot = DeltaIo.latest(engine, path);
       Progress done = Progress.read(snapshot, app);
-      List<Change> todo = new ArrayList<>();
+      List<Change> unseen = new ArrayList<>();
       List<Change> late = new ArrayList<>();
       Set<String> seen = new HashSet<>();
       for (Change c : changes) {
         if (seen.add(c.id())) {
-          (done.covers(c.id()) ? late : todo).add(c);
+          (done.covers(c.id()) ? late : unseen).add(c);
         }
       }
       if (!late.isEmpty()) {
         Set<String> apply = lateChanges.toApply(late);
         for (Change c : late) {
           if (apply.contains(c.id())) {
-            todo.add(c);
+            unseen.add(c);
           }
         }
       }
-      if (todo.isEmpty()) {
+      if (unseen.isEmpty()) {
         return 0;
       }
-      todo.sort(Comparator.comparing(Change::id));
-      Change last = todo.get(todo.size() - 1);
-      TableShape shape = shapeOf(todo);
+      unseen.sort(Comparator.comparing(Change::id));
+      Change last = unseen.get(unseen.size() - 1);
+      TableShape shape = shapeOf(unseen);
       Progress next = last.id().compareTo(done.position()) > 0
           ? new Progress(done.version() + 1, last.id(), last.record().position().display())
           : new Progress(done.version() + 1, done.position(), done.display());
 
       boolean truncate = false;
       TreeMap<String, Pending> pending = new TreeMap<>(); // by sortable key: the order rows are written in
-      for (Change c : todo) {
+      for (Change c : unseen) {
         if (c.envelope().op().equals("t")) {
           truncate = true;
           pending.clear();
@@ -185,7 +185,7 @@ final class SilverTable {
         committing = true;
         TransactionCommitResult result = txn.commit(engine, DeltaIo.iterable(actions));
         DeltaIo.runHooks(engine, result);
-        return todo.size();
+        return unseen.size();
       } catch (ConcurrentWriteException e) {
         DeltaIo.deleteUncommitted(path, written);
         if (attempt >= MAX_ATTEMPTS) {
@@ -204,13 +204,13 @@ final class SilverTable {
    * The shape a commit writes with: the last change's; for open shapes (documents without a fixed
    * field list) the union of the columns of every change of the commit.
    */
-  private static TableShape shapeOf(List<Change> todo) {
-    TableShape last = todo.get(todo.size() - 1).record().shape();
+  private static TableShape shapeOf(List<Change> unseen) {
+    TableShape last = unseen.get(unseen.size() - 1).record().shape();
     if (!last.open()) {
       return last;
     }
     Map<String, LakeColumn> union = new java.util.LinkedHashMap<>();
-    for (Change c : todo) {
+    for (Change c : unseen) {
       for (LakeColumn col : c.record().shape().columns()) {
         union.putIfAbsent(col.name(), col);
       }
